@@ -1,0 +1,104 @@
+/*
+ * conf.h: the INI configuration (libinih) as one struct, with its
+ * defaults, validation and environment overrides.  Pure: no sockets, no
+ * Redis.  Every key here is documented in taskdispatcher.conf(5) and the
+ * sample etc/taskdispatcher.conf; a test keeps the three in step.
+ */
+#ifndef TD_CONF_H
+#define TD_CONF_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TD_QUEUE_MAX	64	/* queues a config may define */
+#define TD_NAME_MAX	64	/* queue name incl. NUL: [A-Za-z0-9_-]{1,63} */
+#define TD_HOST_MAX	256
+#define TD_PATH_MAX	108	/* sun_path */
+
+/* Per-queue dispatch policy; [dispatch] holds the defaults. */
+struct conf_dispatch {
+	uint64_t	timeout_ms;	/* timeout = 30m */
+	int		max_retries;	/* max_retries = 5 (retries after the
+					 * first attempt) */
+	uint64_t	min_backoff_ms;	/* min_backoff = 1s */
+	uint64_t	max_backoff_ms;	/* max_backoff = 10m */
+};
+
+struct conf_queue {
+	char			name[TD_NAME_MAX];
+	int			weight;		/* weight = 1..1000 */
+	struct conf_dispatch	dispatch;	/* [dispatch] merged with the
+						 * [queue.NAME] overrides */
+};
+
+struct conf {
+	char		path[PATH_MAX];		/* file it came from */
+
+	/* [server] */
+	char		listen_host[TD_HOST_MAX];	/* listen = 0.0.0.0:8080 */
+	int		listen_port;
+	size_t		max_body;		/* max_body = 1m */
+	size_t		max_header;		/* max_header = 16k */
+	int		max_connections;	/* max_connections = 1024 */
+	uint64_t	idle_timeout_ms;	/* idle_timeout = 60s */
+	uint64_t	header_timeout_ms;	/* header_timeout = 10s */
+	int		log_level;		/* log_level = info */
+
+	/* [redis] */
+	char		redis_addr[TD_PATH_MAX + TD_HOST_MAX];	/* as written */
+	char		redis_host[TD_HOST_MAX];	/* host of host:port, or */
+	int		redis_port;
+	char		redis_unix[TD_PATH_MAX];	/* a unix socket path */
+	char		redis_password[256];
+	int		redis_db;
+	char		redis_prefix[64];		/* prefix = td */
+	uint64_t	redis_timeout_ms;		/* connect_timeout = 5s */
+
+	/* [workers] */
+	int		workers;		/* count = 10 (0 = API only) */
+	int		concurrency;		/* concurrency = 1 per worker */
+	uint64_t	lease_ms;		/* lease = 30s */
+	uint64_t	shutdown_timeout_ms;	/* shutdown_timeout = 30s */
+
+	/* [dispatch] */
+	struct conf_dispatch	dispatch;
+	uint64_t	done_retention_ms;	/* done_retention = 1h */
+	uint64_t	dead_retention_ms;	/* dead_retention = 7d */
+
+	/* [queue.NAME]; critical/default/low exist unless redefined */
+	struct conf_queue	queues[TD_QUEUE_MAX];
+	int			nqueues;
+};
+
+/* Fill in every default, including the three seed queues. */
+void	conf_defaults(struct conf *);
+
+/*
+ * Load path over the defaults, then validate.  On error return -1 and
+ * write "path:line: message" (or "path: message") into err.
+ */
+int	conf_load(struct conf *, const char *path, char *err, size_t errlen);
+
+/*
+ * Apply REDIS_ADDR and PORT from the environment (given as a getenv-like
+ * function so tests need not touch the real environment).  -1 on a bad
+ * value, with the message in err.
+ */
+int	conf_apply_env(struct conf *, const char *(*getenv_fn)(const char *),
+	    char *err, size_t errlen);
+
+const struct conf_queue *conf_queue_find(const struct conf *, const char *);
+
+/* "250ms", "30s", "5m", "1h", "7d", bare number = seconds. */
+int	conf_parse_duration(const char *, uint64_t *ms);
+/* "512", "64k", "1m". */
+int	conf_parse_size(const char *, size_t *);
+/* "host:port", "[v6]:port", ":port", "port", or an absolute socket path. */
+int	conf_parse_redis_addr(struct conf *, const char *, char *, size_t);
+
+/* Print the effective configuration as INI (for -t -v, and tests). */
+void	conf_dump(const struct conf *, FILE *);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * ctl.h: the master <-> child channel, one SOCK_SEQPACKET socketpair per
+ * child carrying fixed-size messages.  EOF on the child's end means the
+ * master is gone: the child then quits as if told to.
+ */
+#ifndef TD_CTL_H
+#define TD_CTL_H
+
+#include <stdint.h>
+
+enum ctl_type {
+	CTL_READY = 1,		/* child -> master: up and serving */
+	CTL_QUIT = 2		/* master -> child: finish and exit 0 */
+};
+
+struct ctl_msg {
+	uint32_t	type;
+	uint32_t	gen;
+	uint64_t	arg;
+};
+
+/* Create the pair: fds[0] for the master, fds[1] for the child. */
+int	ctl_pair(int fds[2]);
+int	ctl_send(int fd, enum ctl_type, uint32_t gen, uint64_t arg);
+/* 1: a message in *m; 0: EOF; -1: nothing to read (EAGAIN) or error. */
+int	ctl_recv(int fd, struct ctl_msg *m);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * master.h: the supervisor.  It owns the listening socket and the signals,
+ * forks the listener, the workers and the scheduler, respawns them
+ * (throttled), reloads by generations on SIGHUP and stops them on
+ * SIGTERM/SIGINT.  It never talks to Redis or HTTP itself.
+ */
+#ifndef TD_MASTER_H
+#define TD_MASTER_H
+
+#include "conf.h"
+
+/*
+ * Run until stopped.  conf is the validated configuration (env overrides
+ * applied); conf->path is re-read on SIGHUP.  Returns the exit code.
+ */
+int	master_run(struct conf *);
+
+#endif

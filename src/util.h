@@ -1,0 +1,41 @@
+/*
+ * util.h: allocation wrappers that never return NULL, the monotonic and
+ * wall clocks, small string helpers and the process title.
+ */
+#ifndef TD_UTIL_H
+#define TD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TD_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define TD_MIN(a, b)	((a) < (b) ? (a) : (b))
+#define TD_MAX(a, b)	((a) > (b) ? (a) : (b))
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+int	 xasprintf(char **, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* Milliseconds: monotonic for timers, realtime for what goes into Redis. */
+uint64_t	util_mono_ms(void);
+uint64_t	util_wall_ms(void);
+
+/* strlcpy semantics: always NUL-terminates, returns strlen(src). */
+size_t	util_strlcpy(char *, const char *, size_t);
+
+/* Fill buf with n random bytes (getrandom, /dev/urandom fallback). */
+void	util_random(void *, size_t);
+/* A task id: 32 lowercase hex digits from 16 random bytes, NUL-terminated. */
+#define TD_ID_LEN	32
+void	util_task_id(char id[TD_ID_LEN + 1]);
+
+/* Process titles (ps): call init once from main with argc/argv. */
+void	util_title_init(int, char **);
+void	util_title_set(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+#endif
