@@ -32,7 +32,8 @@ struct http_request {
 
 enum http_state {
 	HTTP_NEED_MORE = 0,	/* all input consumed, no complete request */
-	HTTP_REQUEST,		/* a complete request is in p->req */
+	/* Not HTTP_REQUEST: llhttp.h already names its enum llhttp_type so. */
+	HTTP_GOT_REQUEST,	/* a complete request is in p->req */
 	HTTP_ERROR		/* p->error_status says which (400, 413, 431) */
 };
 
@@ -59,9 +60,9 @@ struct http_parser {
 void	http_parser_init(struct http_parser *, size_t max_header,
 	    size_t max_body);
 /*
- * Feed bytes.  *used gets how many were consumed: on HTTP_REQUEST the rest
- * of the buffer belongs to the next (pipelined) request and must be fed
- * again after http_parser_next().
+ * Feed bytes.  *used gets how many were consumed: on HTTP_GOT_REQUEST the
+ * rest of the buffer belongs to the next (pipelined) request and must be
+ * fed again after http_parser_next().
  */
 enum http_state	http_parser_feed(struct http_parser *, const char *,
 		    size_t, size_t *used);
@@ -86,7 +87,10 @@ struct http_buf {
 
 void	http_buf_append(struct http_buf *, const void *, size_t);
 void	http_buf_free(struct http_buf *);
-/* extra: NULL or "Name: value\r\n..." lines. */
+/*
+ * extra: NULL or "Name: value\r\n..." lines.  body NULL writes the headers
+ * only, Content-Length still bodylen: the answer to a HEAD request.
+ */
 void	http_response(struct http_buf *, int status, const char *ctype,
 	    const char *body, size_t bodylen, int keep_alive,
 	    const char *extra);

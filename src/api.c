@@ -1,0 +1,253 @@
+/*
+ * api.c: the handlers.  POST /v1/enqueue turns the body into a task and
+ * stores it with one script; GET|HEAD /health pings Redis.  Anything
+ * route_match() refuses is answered at once with 404 or 405.
+ *
+ * A 200 means the task is in Redis: it is sent only for the script's
+ * own success reply.  No reply (the link dropped), an error reply or a
+ * store that is not up all become 503, which tells the client to try
+ * again.  A link that drops after the script ran but before its reply
+ * arrived makes that retry a duplicate: delivery is at least once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis.h>
+
+#include "api.h"
+#include "log.h"
+#include "route.h"
+#include "task.h"
+#include "util.h"
+
+#define UNAVAILABLE	"redis: unavailable"
+
+struct api {
+	const struct conf	*conf;
+	struct store		*store;
+	int			 pending;
+};
+
+/* One request waiting for the store. */
+struct api_req {
+	struct api	*api;		/* NULL once cancelled */
+	api_done_fn	*done;		/* NULL once cancelled */
+	void		*conn;
+	char		 id[TD_ID_LEN + 1];
+	char		 queue[TD_NAME_MAX];
+};
+
+static struct api_req *health(struct api *, api_done_fn *, void *);
+static struct api_req *enqueue(struct api *, const struct http_request *,
+		    api_done_fn *, void *);
+static void	on_ping(struct store *, struct redisReply *, void *);
+static void	on_enqueue(struct store *, struct redisReply *, void *);
+static struct api_req *req_new(struct api *, api_done_fn *, void *);
+static void	req_detach(struct api_req *);
+static void	answer_error(api_done_fn *, void *, int, const char *,
+		    const char *);
+static int	reply_is(const struct redisReply *, const char *);
+
+struct api *
+api_new(const struct conf *conf, struct store *store)
+{
+	struct api	*api = xcalloc(1, sizeof(*api));
+
+	api->conf = conf;
+	api->store = store;
+	return api;
+}
+
+void
+api_free(struct api *api)
+{
+	if (api != NULL && api->pending > 0)
+		log_warnx("api freed with %d requests pending", api->pending);
+	free(api);
+}
+
+int
+api_pending(const struct api *api)
+{
+	return api->pending;
+}
+
+struct api_req *
+api_handle(struct api *api, const struct http_request *req,
+    api_done_fn *done, void *conn)
+{
+	struct route_match	 m;
+	char			 allow[128];
+
+	route_match(req->method, req->target != NULL ? req->target : "",
+	    req->targetlen, &m);
+	switch (m.id) {
+	case ROUTE_HEALTH:
+		return health(api, done, conn);
+	case ROUTE_ENQUEUE:
+		return enqueue(api, req, done, conn);
+	case ROUTE_NONE:
+		break;
+	}
+	if (m.status == 405) {
+		snprintf(allow, sizeof(allow), "Allow: %s\r\n",
+		    m.allow != NULL ? m.allow : "");
+		answer_error(done, conn, 405, "method not allowed", allow);
+	} else
+		answer_error(done, conn, m.status != 0 ? m.status : 404,
+		    "no such resource", NULL);
+	return NULL;
+}
+
+void
+api_cancel(struct api_req *r)
+{
+	if (r == NULL)
+		return;
+	/* The store still holds r: its callback frees it, telling no one. */
+	req_detach(r);
+}
+
+static struct api_req *
+health(struct api *api, api_done_fn *done, void *conn)
+{
+	struct api_req	*r = req_new(api, done, conn);
+
+	if (store_ping(api->store, on_ping, r) == -1) {
+		free(r);
+		answer_error(done, conn, 503, UNAVAILABLE, NULL);
+		return NULL;
+	}
+	api->pending++;
+	return r;
+}
+
+static void
+on_ping(struct store *s, struct redisReply *reply, void *arg)
+{
+	static const char	 ok[] = "{\"status\":\"ok\"}";
+	struct api_req		*r = arg;
+	api_done_fn		*done = r->done;
+	void			*conn = r->conn;
+
+	(void)s;
+	req_detach(r);
+	free(r);
+	if (done == NULL)
+		return;
+	if (reply_is(reply, "PONG"))
+		done(conn, 200, ok, sizeof(ok) - 1, NULL);
+	else
+		answer_error(done, conn, 503, UNAVAILABLE, NULL);
+}
+
+static struct api_req *
+enqueue(struct api *api, const struct http_request *req, api_done_fn *done,
+    void *conn)
+{
+	struct task	 t;
+	struct api_req	*r;
+	char		 err[256];
+
+	memset(&t, 0, sizeof(t));
+	if (task_from_enqueue_json(&t, req->body != NULL ? req->body : "",
+	    req->bodylen, api->conf, err, sizeof(err)) == -1) {
+		answer_error(done, conn, 400, err, NULL);
+		return NULL;
+	}
+	util_task_id(t.id);
+	t.created_ms = util_wall_ms();
+	t.eta_ms = t.created_ms + t.delay_ms;
+	r = req_new(api, done, conn);
+	util_strlcpy(r->id, t.id, sizeof(r->id));
+	util_strlcpy(r->queue, t.queue, sizeof(r->queue));
+	/* The store copies what it sends: t is ours to free either way. */
+	if (store_enqueue(api->store, &t, t.created_ms, on_enqueue, r) == -1) {
+		task_free(&t);
+		free(r);
+		answer_error(done, conn, 503, UNAVAILABLE, NULL);
+		return NULL;
+	}
+	task_free(&t);
+	api->pending++;
+	return r;
+}
+
+static void
+on_enqueue(struct store *s, struct redisReply *reply, void *arg)
+{
+	struct api_req	*r = arg;
+	api_done_fn	*done;
+	void		*conn;
+	char		*body;
+	int		 n;
+
+	(void)s;
+	if (reply_is(reply, "OK"))
+		log_debug("enqueued task=%s queue=%s", r->id, r->queue);
+	else if (reply == NULL)
+		log_warnx("enqueue: no reply from redis task=%s queue=%s",
+		    r->id, r->queue);
+	else
+		log_warnx("enqueue: redis refused task=%s queue=%s error=%s",
+		    r->id, r->queue, reply->type == REDIS_REPLY_ERROR ?
+		    reply->str : "unexpected reply");
+	n = xasprintf(&body, "{\"status\":\"enqueued\",\"task_id\":\"%s\","
+	    "\"queue\":\"%s\"}", r->id, r->queue);
+	done = r->done;
+	conn = r->conn;
+	req_detach(r);
+	free(r);
+	if (done != NULL && reply_is(reply, "OK"))
+		done(conn, 200, body, (size_t)n, NULL);
+	else if (done != NULL)
+		answer_error(done, conn, 503, UNAVAILABLE, NULL);
+	free(body);
+}
+
+static struct api_req *
+req_new(struct api *api, api_done_fn *done, void *conn)
+{
+	struct api_req	*r = xcalloc(1, sizeof(*r));
+
+	r->api = api;
+	r->done = done;
+	r->conn = conn;
+	return r;
+}
+
+/*
+ * No longer pending: cancelled, or about to be answered.  Done before the
+ * answer, so the listener sees the right count and a cancel from inside
+ * the answer is harmless.
+ */
+static void
+req_detach(struct api_req *r)
+{
+	if (r->api != NULL)
+		r->api->pending--;
+	r->api = NULL;
+	r->done = NULL;
+	r->conn = NULL;
+}
+
+static void
+answer_error(api_done_fn *done, void *conn, int code, const char *msg,
+    const char *extra)
+{
+	char	*body;
+	size_t	 len;
+
+	body = route_error_json(code, msg, &len);
+	done(conn, code, body, len, extra);
+	free(body);
+}
+
+/* A status reply that says exactly want ("OK", "PONG"). */
+static int
+reply_is(const struct redisReply *reply, const char *want)
+{
+	return reply != NULL && reply->type == REDIS_REPLY_STATUS &&
+	    reply->str != NULL && strcmp(reply->str, want) == 0;
+}

@@ -1,0 +1,1036 @@
+/*
+ * conf.c: the INI file (libinih) into struct conf: defaults, parsing,
+ * validation, environment overrides and the dump that -t -v prints.
+ *
+ * One table (conf_keys) drives parsing, range checks and the dump, so the
+ * three cannot drift apart.  The file is read through our own line reader
+ * rather than ini_parse(): libinih tells the handler neither the line
+ * number (INI_HANDLER_LINENO is a build option we cannot count on) nor the
+ * whole section name (it truncates at 49 bytes), and it splits an overlong
+ * line in two without a word.  The reader counts lines, remembers the
+ * section header as written, refuses overlong lines, and strips leading
+ * blanks so that an indented "key = value" is a key and never a libinih
+ * continuation line of the key above it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "conf.h"
+#include "log.h"
+#include "util.h"
+
+#define MS_PER_S	1000ULL
+#define MS_PER_M	(60 * MS_PER_S)
+#define MS_PER_H	(60 * MS_PER_M)
+#define MS_PER_D	(24 * MS_PER_H)
+/* Longer than anything sane, short enough that now + d never wraps. */
+#define DURATION_MAX_MS	(36500 * MS_PER_D)
+
+#define KB		1024LL
+#define MB		(1024 * KB)
+
+/* A section header as the reader saw it. */
+#define SECTION_MAX	128
+
+enum sect {
+	SECT_SERVER,
+	SECT_REDIS,
+	SECT_WORKERS,
+	SECT_DISPATCH,
+	SECT_QUEUE
+};
+
+enum kind {
+	KIND_DURATION,		/* uint64_t ms */
+	KIND_SIZE,		/* size_t bytes */
+	KIND_INT,		/* int */
+	KIND_LISTEN,		/* listen_host + listen_port */
+	KIND_REDIS_ADDR,	/* redis_addr, redis_host/port or redis_unix */
+	KIND_PASSWORD,		/* redis_password */
+	KIND_PREFIX,		/* redis_prefix */
+	KIND_LOG_LEVEL		/* log_level */
+};
+
+struct conf_key {
+	enum sect	 sect;
+	const char	*name;
+	enum kind	 kind;
+	size_t		 off;	/* in conf, or in conf_queue */
+	long long	 min;	/* range of durations (ms), sizes, ints */
+	long long	 max;
+};
+
+#define C(f)	offsetof(struct conf, f)
+#define Q(f)	offsetof(struct conf_queue, f)
+#define DMAX	((long long)DURATION_MAX_MS)
+
+static const struct conf_key conf_keys[] = {
+	{ SECT_SERVER, "listen", KIND_LISTEN, 0, 0, 0 },
+	{ SECT_SERVER, "max_body", KIND_SIZE, C(max_body), KB, 512 * MB },
+	{ SECT_SERVER, "max_header", KIND_SIZE, C(max_header), KB, MB },
+	{ SECT_SERVER, "max_connections", KIND_INT, C(max_connections),
+	    1, 1000000 },
+	{ SECT_SERVER, "idle_timeout", KIND_DURATION, C(idle_timeout_ms),
+	    1, DMAX },
+	{ SECT_SERVER, "header_timeout", KIND_DURATION, C(header_timeout_ms),
+	    1, DMAX },
+	{ SECT_SERVER, "log_level", KIND_LOG_LEVEL, 0, 0, 0 },
+
+	{ SECT_REDIS, "addr", KIND_REDIS_ADDR, 0, 0, 0 },
+	{ SECT_REDIS, "password", KIND_PASSWORD, 0, 0, 0 },
+	{ SECT_REDIS, "db", KIND_INT, C(redis_db), 0, 1000000 },
+	{ SECT_REDIS, "prefix", KIND_PREFIX, 0, 0, 0 },
+	{ SECT_REDIS, "connect_timeout", KIND_DURATION, C(redis_timeout_ms),
+	    1, DMAX },
+
+	{ SECT_WORKERS, "count", KIND_INT, C(workers), 0, 1024 },
+	{ SECT_WORKERS, "concurrency", KIND_INT, C(concurrency), 1, 1000 },
+	{ SECT_WORKERS, "lease", KIND_DURATION, C(lease_ms), 1000, DMAX },
+	{ SECT_WORKERS, "shutdown_timeout", KIND_DURATION,
+	    C(shutdown_timeout_ms), 0, DMAX },
+
+	{ SECT_DISPATCH, "timeout", KIND_DURATION, C(dispatch.timeout_ms),
+	    1000, DMAX },
+	{ SECT_DISPATCH, "max_retries", KIND_INT, C(dispatch.max_retries),
+	    0, 1000 },
+	{ SECT_DISPATCH, "min_backoff", KIND_DURATION,
+	    C(dispatch.min_backoff_ms), 1, DMAX },
+	{ SECT_DISPATCH, "max_backoff", KIND_DURATION,
+	    C(dispatch.max_backoff_ms), 1, DMAX },
+	{ SECT_DISPATCH, "done_retention", KIND_DURATION,
+	    C(done_retention_ms), 0, DMAX },
+	{ SECT_DISPATCH, "dead_retention", KIND_DURATION,
+	    C(dead_retention_ms), 0, DMAX },
+
+	{ SECT_QUEUE, "weight", KIND_INT, Q(weight), 1, 1000 },
+	{ SECT_QUEUE, "timeout", KIND_DURATION, Q(dispatch.timeout_ms),
+	    1000, DMAX },
+	{ SECT_QUEUE, "max_retries", KIND_INT, Q(dispatch.max_retries),
+	    0, 1000 },
+	{ SECT_QUEUE, "min_backoff", KIND_DURATION,
+	    Q(dispatch.min_backoff_ms), 1, DMAX },
+	{ SECT_QUEUE, "max_backoff", KIND_DURATION,
+	    Q(dispatch.max_backoff_ms), 1, DMAX },
+};
+#define NKEYS	TD_NELEM(conf_keys)
+
+static const char *const sect_names[] = {
+	[SECT_SERVER] = "server",
+	[SECT_REDIS] = "redis",
+	[SECT_WORKERS] = "workers",
+	[SECT_DISPATCH] = "dispatch",
+	[SECT_QUEUE] = "queue",
+};
+
+/* What one conf_load() knows while libinih runs. */
+struct conf_ctx {
+	struct conf	*conf;		/* the copy being filled */
+	const char	*path;
+	FILE		*fp;
+	char		*err;
+	size_t		 errlen;
+	int		 lineno;	/* lines the reader has handed out */
+	int		 failed;	/* err holds the first error */
+	int		 errline;	/* its line, 0 if none */
+	int		 badheader;	/* a "[name" line without ']' */
+	char		 section[SECTION_MAX];
+	/* line each key was set on: [0] the fixed sections, [1 + i] queue i */
+	int		 line[TD_QUEUE_MAX + 1][NKEYS];
+};
+
+static char	*conf_read_line(char *, int, void *);
+static int	 conf_handler(void *, const char *, const char *,
+		    const char *);
+static int	 conf_set(struct conf_ctx *, const char *, const char *,
+		    const char *);
+static int	 conf_section(struct conf_ctx *, const char *, enum sect *,
+		    struct conf_queue **);
+static const struct conf_key *conf_key_find(enum sect, const char *,
+		    size_t *);
+static int	 conf_value(struct conf *, const struct conf_key *, void *,
+		    const char *, char *, size_t);
+static int	 conf_number(const struct conf_key *, char *, const char *,
+		    char *, size_t);
+static int	 conf_prefix(struct conf *, const char *, char *, size_t);
+static int	 conf_finish(struct conf_ctx *);
+static size_t	 key_index(enum sect, const char *);
+static int	 conf_check_backoff(struct conf_ctx *, const char *,
+		    const struct conf_dispatch *, int);
+static void	 conf_fail(struct conf_ctx *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	 conf_seed_queue(struct conf *, const char *, int);
+static int	 conf_valid_queue_name(const char *);
+static int	 parse_int(const char *, long long *);
+static size_t	 host_chars(const char *, size_t, int);
+static int	 parse_port(const char *, int *);
+static int	 parse_hostport(const char *, const char *, char *, size_t,
+		    int *, char *, size_t);
+static void	 fmt_duration(uint64_t, char *, size_t);
+static void	 fmt_size(size_t, char *, size_t);
+static void	 fmt_hostport(const char *, int, char *, size_t);
+static void	 dump_key(const struct conf *, const struct conf_key *,
+		    const void *, FILE *);
+
+void
+conf_defaults(struct conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	util_strlcpy(conf->listen_host, "0.0.0.0", sizeof(conf->listen_host));
+	conf->listen_port = 8080;
+	conf->max_body = 1 * MB;
+	conf->max_header = 16 * KB;
+	conf->max_connections = 1024;
+	conf->idle_timeout_ms = 60 * MS_PER_S;
+	conf->header_timeout_ms = 10 * MS_PER_S;
+	conf->log_level = LOG_LEVEL_INFO;
+
+	util_strlcpy(conf->redis_addr, "localhost:6379",
+	    sizeof(conf->redis_addr));
+	util_strlcpy(conf->redis_host, "localhost", sizeof(conf->redis_host));
+	conf->redis_port = 6379;
+	conf->redis_db = 0;
+	util_strlcpy(conf->redis_prefix, "td", sizeof(conf->redis_prefix));
+	conf->redis_timeout_ms = 5 * MS_PER_S;
+
+	conf->workers = 10;
+	conf->concurrency = 1;
+	conf->lease_ms = 30 * MS_PER_S;
+	conf->shutdown_timeout_ms = 30 * MS_PER_S;
+
+	conf->dispatch.timeout_ms = 30 * MS_PER_M;
+	conf->dispatch.max_retries = 5;
+	conf->dispatch.min_backoff_ms = 1 * MS_PER_S;
+	conf->dispatch.max_backoff_ms = 10 * MS_PER_M;
+	conf->done_retention_ms = 1 * MS_PER_H;
+	conf->dead_retention_ms = 7 * MS_PER_D;
+
+	conf_seed_queue(conf, "critical", 6);
+	conf_seed_queue(conf, "default", 3);
+	conf_seed_queue(conf, "low", 1);
+}
+
+static void
+conf_seed_queue(struct conf *conf, const char *name, int weight)
+{
+	struct conf_queue	*q = &conf->queues[conf->nqueues++];
+
+	memset(q, 0, sizeof(*q));
+	util_strlcpy(q->name, name, sizeof(q->name));
+	q->weight = weight;
+	q->dispatch = conf->dispatch;
+}
+
+/*
+ * Parse into a copy so that a failed load (a bad reload) leaves the
+ * caller's conf exactly as it was.
+ */
+int
+conf_load(struct conf *conf, const char *path, char *err, size_t errlen)
+{
+	struct conf_ctx	*c;
+	FILE		*fp;
+	int		 rv;
+
+	if (strlen(path) >= sizeof(conf->path)) {
+		snprintf(err, errlen, "%.100s...: path too long", path);
+		return -1;
+	}
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->conf = xmalloc(sizeof(*c->conf));
+	memcpy(c->conf, conf, sizeof(*conf));
+	util_strlcpy(c->conf->path, path, sizeof(c->conf->path));
+	c->path = path;
+	c->fp = fp;
+	c->err = err;
+	c->errlen = errlen;
+
+	rv = ini_parse_stream(conf_read_line, c, conf_handler, c);
+	fclose(fp);
+	if (rv == -2) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		rv = -1;
+	} else if (rv > 0 && (!c->failed || (c->errline > 0 &&
+	    rv < c->errline))) {
+		/* libinih found a line it could not parse before we failed. */
+		snprintf(err, errlen, "%s:%d: %s", path, rv,
+		    rv == c->badheader ? "section header without ']'" :
+		    "syntax error (want [section] or key = value)");
+		rv = -1;
+	} else if (c->failed || conf_finish(c) == -1)
+		rv = -1;
+	else {
+		memcpy(conf, c->conf, sizeof(*conf));
+		rv = 0;
+	}
+	free(c->conf);
+	free(c);
+	return rv;
+}
+
+/*
+ * libinih's fgets: one line per call, counted, checked for length and NUL
+ * bytes, leading blanks (and a UTF-8 BOM) removed.
+ */
+static char *
+conf_read_line(char *buf, int size, void *arg)
+{
+	struct conf_ctx	*c = arg;
+	char		*p, *q;
+	int		 ch, n;
+
+	if (c->failed || (ch = getc(c->fp)) == EOF) {
+		if (!c->failed && ferror(c->fp))
+			conf_fail(c, 0, "%s", strerror(errno));
+		return NULL;
+	}
+	c->lineno++;
+	for (n = 0; ch != EOF; ch = getc(c->fp)) {
+		if (ch == '\0') {
+			conf_fail(c, c->lineno, "NUL byte in line");
+			return NULL;
+		}
+		if (n + 1 >= size) {
+			conf_fail(c, c->lineno, "line too long (over %d bytes)",
+			    size - 2);
+			return NULL;
+		}
+		buf[n++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	p = buf;
+	if (c->lineno == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	p += strspn(p, " \t");
+	memmove(buf, p, strlen(p) + 1);
+	if (buf[0] == '[') {
+		if ((q = strchr(buf + 1, ']')) == NULL)
+			c->badheader = c->lineno;
+		else
+			snprintf(c->section, sizeof(c->section), "%.*s",
+			    (int)(q - buf - 1), buf + 1);
+	}
+	return buf;
+}
+
+static int
+conf_handler(void *arg, const char *section, const char *name,
+    const char *value)
+{
+	struct conf_ctx	*c = arg;
+
+	if (c->failed)
+		return 0;
+	/* Builds with INI_CALL_HANDLER_ON_NEW_SECTION announce sections. */
+	if (name == NULL || value == NULL)
+		return 1;
+	/* libinih truncates long section names; use the whole header. */
+	if (strncmp(c->section, section, strlen(section)) == 0)
+		section = c->section;
+	if (conf_set(c, section, name, value) == -1)
+		return 0;
+	return 1;
+}
+
+static int
+conf_set(struct conf_ctx *c, const char *section, const char *name,
+    const char *value)
+{
+	const struct conf_key	*k;
+	struct conf_queue	*q = NULL;
+	enum sect		 s;
+	size_t			 i;
+	int			*line;
+	char			 msg[512];
+
+	if (section[0] == '\0') {
+		conf_fail(c, c->lineno, "%s: not in a section", name);
+		return -1;
+	}
+	if (conf_section(c, section, &s, &q) == -1)
+		return -1;
+	if (name[0] == '\0') {
+		conf_fail(c, c->lineno, "[%s]: key name missing", section);
+		return -1;
+	}
+	if ((k = conf_key_find(s, name, &i)) == NULL) {
+		conf_fail(c, c->lineno, "[%s] %s: unknown key", section, name);
+		return -1;
+	}
+	line = c->line[q == NULL ? 0 : 1 + (q - c->conf->queues)];
+	if (line[i] != 0) {
+		conf_fail(c, c->lineno, "[%s] %s: duplicate key (first on line "
+		    "%d)", section, name, line[i]);
+		return -1;
+	}
+	line[i] = c->lineno;
+	if (conf_value(c->conf, k, q != NULL ? (void *)q : (void *)c->conf,
+	    value, msg, sizeof(msg)) == -1) {
+		conf_fail(c, c->lineno, "[%s] %s: %s", section, name, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Which section; a [queue.NAME] not seen before is added here. */
+static int
+conf_section(struct conf_ctx *c, const char *section, enum sect *s,
+    struct conf_queue **qp)
+{
+	struct conf		*conf = c->conf;
+	struct conf_queue	*q;
+	const char		*name;
+	int			 i;
+
+	*qp = NULL;
+	for (i = 0; i < SECT_QUEUE; i++)
+		if (strcmp(section, sect_names[i]) == 0) {
+			*s = (enum sect)i;
+			return 0;
+		}
+	if (strncmp(section, "queue.", 6) != 0) {
+		conf_fail(c, c->lineno, "[%s]: unknown section", section);
+		return -1;
+	}
+	*s = SECT_QUEUE;
+	name = section + 6;
+	if (!conf_valid_queue_name(name)) {
+		conf_fail(c, c->lineno, "[%s]: invalid queue name '%s' (want "
+		    "1 to %d of A-Z a-z 0-9 _ -)", section, name,
+		    TD_NAME_MAX - 1);
+		return -1;
+	}
+	for (i = 0; i < conf->nqueues; i++)
+		if (strcmp(conf->queues[i].name, name) == 0) {
+			*qp = &conf->queues[i];
+			return 0;
+		}
+	if (conf->nqueues >= TD_QUEUE_MAX) {
+		conf_fail(c, c->lineno, "[%s]: too many queues (at most %d)",
+		    section, TD_QUEUE_MAX);
+		return -1;
+	}
+	q = &conf->queues[conf->nqueues++];
+	memset(q, 0, sizeof(*q));
+	util_strlcpy(q->name, name, sizeof(q->name));
+	q->weight = 1;
+	*qp = q;
+	return 0;
+}
+
+static const struct conf_key *
+conf_key_find(enum sect s, const char *name, size_t *idx)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (conf_keys[i].sect == s &&
+		    strcmp(conf_keys[i].name, name) == 0) {
+			*idx = i;
+			return &conf_keys[i];
+		}
+	return NULL;
+}
+
+/* Parse value as key k and store it at base + k->off. */
+static int
+conf_value(struct conf *conf, const struct conf_key *k, void *base,
+    const char *value, char *msg, size_t msglen)
+{
+	int	level;
+
+	switch (k->kind) {
+	case KIND_DURATION:
+	case KIND_SIZE:
+	case KIND_INT:
+		return conf_number(k, (char *)base + k->off, value, msg,
+		    msglen);
+	case KIND_LOG_LEVEL:
+		if ((level = log_level_parse(value)) == -1) {
+			snprintf(msg, msglen, "invalid log level '%s' (want "
+			    "err, warning, notice, info or debug)", value);
+			return -1;
+		}
+		conf->log_level = level;
+		return 0;
+	case KIND_LISTEN:
+		return parse_hostport(value, "0.0.0.0", conf->listen_host,
+		    sizeof(conf->listen_host), &conf->listen_port, msg, msglen);
+	case KIND_REDIS_ADDR:
+		return conf_parse_redis_addr(conf, value, msg, msglen);
+	case KIND_PASSWORD:
+		if (strlen(value) >= sizeof(conf->redis_password)) {
+			snprintf(msg, msglen, "too long (at most %zu bytes)",
+			    sizeof(conf->redis_password) - 1);
+			return -1;
+		}
+		util_strlcpy(conf->redis_password, value,
+		    sizeof(conf->redis_password));
+		return 0;
+	case KIND_PREFIX:
+		return conf_prefix(conf, value, msg, msglen);
+	}
+	snprintf(msg, msglen, "unhandled key");
+	return -1;
+}
+
+/* A duration, size or int, checked against the key's range. */
+static int
+conf_number(const struct conf_key *k, char *dst, const char *value,
+    char *msg, size_t msglen)
+{
+	char		 lo[32], hi[32];
+	long long	 n;
+	uint64_t	 ms;
+	size_t		 sz;
+	int		 i;
+
+	if (k->kind == KIND_DURATION) {
+		if (conf_parse_duration(value, &ms) == -1) {
+			snprintf(msg, msglen, "invalid duration '%s'", value);
+			return -1;
+		}
+		fmt_duration((uint64_t)k->min, lo, sizeof(lo));
+		fmt_duration((uint64_t)k->max, hi, sizeof(hi));
+		n = (long long)ms;
+	} else if (k->kind == KIND_SIZE) {
+		if (conf_parse_size(value, &sz) == -1 || sz > LLONG_MAX) {
+			snprintf(msg, msglen, "invalid size '%s'", value);
+			return -1;
+		}
+		fmt_size((size_t)k->min, lo, sizeof(lo));
+		fmt_size((size_t)k->max, hi, sizeof(hi));
+		n = (long long)sz;
+	} else {
+		if (parse_int(value, &n) == -1) {
+			snprintf(msg, msglen, "invalid number '%s'", value);
+			return -1;
+		}
+		snprintf(lo, sizeof(lo), "%lld", k->min);
+		snprintf(hi, sizeof(hi), "%lld", k->max);
+	}
+	if (n < k->min || n > k->max) {
+		snprintf(msg, msglen, "%s is out of range (%s to %s)", value,
+		    lo, hi);
+		return -1;
+	}
+	/* The field has the type of its kind; copy rather than cast. */
+	if (k->kind == KIND_DURATION)
+		memcpy(dst, &ms, sizeof(ms));
+	else if (k->kind == KIND_SIZE)
+		memcpy(dst, &sz, sizeof(sz));
+	else {
+		i = (int)n;
+		memcpy(dst, &i, sizeof(i));
+	}
+	return 0;
+}
+
+/* Braces in the prefix would move keys out of their {queue} hash slot. */
+static int
+conf_prefix(struct conf *conf, const char *value, char *msg, size_t msglen)
+{
+	static const char	ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.:-";
+
+	if (value[0] == '\0' || strlen(value) >= sizeof(conf->redis_prefix) ||
+	    value[strspn(value, ok)] != '\0') {
+		snprintf(msg, msglen, "invalid prefix '%s' (want 1 to %zu of "
+		    "A-Z a-z 0-9 _ . : -)", value,
+		    sizeof(conf->redis_prefix) - 1);
+		return -1;
+	}
+	util_strlcpy(conf->redis_prefix, value, sizeof(conf->redis_prefix));
+	return 0;
+}
+
+/*
+ * After the whole file: queue overrides are merged over [dispatch] here,
+ * so the order of the sections in the file does not matter.
+ */
+static int
+conf_finish(struct conf_ctx *c)
+{
+	struct conf		*conf = c->conf;
+	struct conf_queue	*q;
+	struct conf_dispatch	 d;
+	const int		*set;
+	char			 sect[sizeof("queue.") + TD_NAME_MAX];
+	size_t			 kt, kr, klo, khi;
+	int			 i, glo, ghi, line;
+
+	glo = c->line[0][key_index(SECT_DISPATCH, "min_backoff")];
+	ghi = c->line[0][key_index(SECT_DISPATCH, "max_backoff")];
+	if (conf_check_backoff(c, "dispatch", &conf->dispatch,
+	    TD_MAX(glo, ghi)) == -1)
+		return -1;
+	kt = key_index(SECT_QUEUE, "timeout");
+	kr = key_index(SECT_QUEUE, "max_retries");
+	klo = key_index(SECT_QUEUE, "min_backoff");
+	khi = key_index(SECT_QUEUE, "max_backoff");
+	for (i = 0; i < conf->nqueues; i++) {
+		q = &conf->queues[i];
+		set = c->line[1 + i];
+		d = conf->dispatch;
+		if (set[kt])
+			d.timeout_ms = q->dispatch.timeout_ms;
+		if (set[kr])
+			d.max_retries = q->dispatch.max_retries;
+		if (set[klo])
+			d.min_backoff_ms = q->dispatch.min_backoff_ms;
+		if (set[khi])
+			d.max_backoff_ms = q->dispatch.max_backoff_ms;
+		q->dispatch = d;
+
+		/* Blame the later of the lines the two values came from. */
+		line = TD_MAX(set[klo] ? set[klo] : glo, set[khi] ? set[khi] :
+		    ghi);
+		snprintf(sect, sizeof(sect), "queue.%s", q->name);
+		if (conf_check_backoff(c, sect, &q->dispatch, line) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static size_t
+key_index(enum sect s, const char *name)
+{
+	size_t	i;
+
+	if (conf_key_find(s, name, &i) == NULL)
+		fatalx("conf: no key %s", name);
+	return i;
+}
+
+static int
+conf_check_backoff(struct conf_ctx *c, const char *sect,
+    const struct conf_dispatch *d, int line)
+{
+	char	lo[32], hi[32];
+
+	if (d->min_backoff_ms <= d->max_backoff_ms)
+		return 0;
+	fmt_duration(d->min_backoff_ms, lo, sizeof(lo));
+	fmt_duration(d->max_backoff_ms, hi, sizeof(hi));
+	conf_fail(c, line, "[%s] min_backoff (%s) is greater than "
+	    "max_backoff (%s)", sect, lo, hi);
+	return -1;
+}
+
+/* The first error wins: "path:line: msg", or "path: msg" without a line. */
+static void
+conf_fail(struct conf_ctx *c, int line, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	if (c->failed)
+		return;
+	c->failed = 1;
+	c->errline = line;
+	if (line > 0)
+		n = snprintf(c->err, c->errlen, "%s:%d: ", c->path, line);
+	else
+		n = snprintf(c->err, c->errlen, "%s: ", c->path);
+	if (n < 0 || (size_t)n >= c->errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+int
+conf_apply_env(struct conf *conf, const char *(*getenv_fn)(const char *),
+    char *err, size_t errlen)
+{
+	const char	*v;
+	char		 msg[512];
+	int		 port;
+
+	if (getenv_fn == NULL)
+		return 0;
+	/* An empty variable counts as unset, as in most process managers. */
+	if ((v = getenv_fn("PORT")) != NULL && v[0] != '\0') {
+		if (parse_port(v, &port) == -1) {
+			snprintf(err, errlen, "PORT: invalid port '%s' (want "
+			    "1 to 65535)", v);
+			return -1;
+		}
+		conf->listen_port = port;
+	}
+	if ((v = getenv_fn("REDIS_ADDR")) != NULL && v[0] != '\0') {
+		if (conf_parse_redis_addr(conf, v, msg, sizeof(msg)) == -1) {
+			snprintf(err, errlen, "REDIS_ADDR: %s", msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+const struct conf_queue *
+conf_queue_find(const struct conf *conf, const char *name)
+{
+	int	i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < conf->nqueues; i++)
+		if (strcmp(conf->queues[i].name, name) == 0)
+			return &conf->queues[i];
+	return NULL;
+}
+
+static int
+conf_valid_queue_name(const char *s)
+{
+	size_t	n = strlen(s);
+
+	return n > 0 && n < TD_NAME_MAX && s[strspn(s,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_-")] == '\0';
+}
+
+/*
+ * Digits, an optional fraction and a unit.  Written out rather than with
+ * strtod so that the locale, "1e3", "inf" and hex floats never sneak in.
+ */
+int
+conf_parse_duration(const char *s, uint64_t *ms)
+{
+	static const struct {
+		const char	*suffix;
+		uint64_t	 ms;
+	} units[] = {
+		{ "", MS_PER_S }, { "ms", 1 }, { "s", MS_PER_S },
+		{ "m", MS_PER_M }, { "h", MS_PER_H }, { "d", MS_PER_D },
+	};
+	uint64_t	 whole = 0, frac = 0, scale = 1, unit = 0, v, f;
+	size_t		 i;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (whole > (UINT64_MAX - 9) / 10)
+			return -1;
+		whole = whole * 10 + (uint64_t)(*s - '0');
+	}
+	if (*s == '.') {
+		if (!isdigit((unsigned char)*++s))
+			return -1;
+		/* Nine decimals are finer than a millisecond of a day. */
+		for (; isdigit((unsigned char)*s); s++)
+			if (scale < 1000000000ULL) {
+				frac = frac * 10 + (uint64_t)(*s - '0');
+				scale *= 10;
+			}
+	}
+	for (i = 0; i < TD_NELEM(units); i++)
+		if (strcmp(s, units[i].suffix) == 0)
+			unit = units[i].ms;
+	if (unit == 0)
+		return -1;
+	if (__builtin_mul_overflow(whole, unit, &v))
+		return -1;
+	f = (frac * unit + scale / 2) / scale;
+	if (__builtin_add_overflow(v, f, &v) || v > DURATION_MAX_MS)
+		return -1;
+	*ms = v;
+	return 0;
+}
+
+int
+conf_parse_size(const char *s, size_t *size)
+{
+	uint64_t	v = 0, mult = 1;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (*s == 'k' || *s == 'K')
+		mult = KB;
+	else if (*s == 'm' || *s == 'M')
+		mult = MB;
+	if (mult != 1)
+		s++;
+	if (*s != '\0' || __builtin_mul_overflow(v, mult, &v) || v > SIZE_MAX)
+		return -1;
+	*size = (size_t)v;
+	return 0;
+}
+
+int
+conf_parse_redis_addr(struct conf *conf, const char *s, char *err,
+    size_t errlen)
+{
+	char	host[TD_HOST_MAX], msg[256];
+	int	port;
+
+	if (strlen(s) >= sizeof(conf->redis_addr)) {
+		snprintf(err, errlen, "address too long");
+		return -1;
+	}
+	if (s[0] == '/') {
+		if (strlen(s) >= sizeof(conf->redis_unix)) {
+			snprintf(err, errlen, "socket path '%s' too long (at "
+			    "most %zu bytes)", s, sizeof(conf->redis_unix) - 1);
+			return -1;
+		}
+		util_strlcpy(conf->redis_unix, s, sizeof(conf->redis_unix));
+		conf->redis_host[0] = '\0';
+		conf->redis_port = 0;
+	} else {
+		if (parse_hostport(s, "localhost", host, sizeof(host), &port,
+		    msg, sizeof(msg)) == -1) {
+			snprintf(err, errlen, "%s (or an absolute socket "
+			    "path)", msg);
+			return -1;
+		}
+		util_strlcpy(conf->redis_host, host, sizeof(conf->redis_host));
+		conf->redis_port = port;
+		conf->redis_unix[0] = '\0';
+	}
+	util_strlcpy(conf->redis_addr, s, sizeof(conf->redis_addr));
+	return 0;
+}
+
+/*
+ * "host:port", "[v6]:port", ":port" or "port"; an empty host becomes
+ * defhost.  An IPv6 address must be in brackets: "::1:80" is ambiguous.
+ */
+static int
+parse_hostport(const char *s, const char *defhost, char *host,
+    size_t hostlen, int *port, char *msg, size_t msglen)
+{
+	const char	*colon, *h = s, *p;
+	size_t		 hl;
+
+	if (s[0] == '[') {
+		if ((p = strchr(s, ']')) == NULL || p[1] != ':') {
+			snprintf(msg, msglen, "invalid address '%s' (want "
+			    "[v6addr]:port)", s);
+			return -1;
+		}
+		h = s + 1;
+		hl = (size_t)(p - h);
+		p += 2;
+	} else if ((colon = strrchr(s, ':')) != NULL) {
+		hl = (size_t)(colon - s);
+		p = colon + 1;
+	} else {
+		hl = 0;
+		p = s;
+	}
+	if (parse_port(p, port) == -1) {
+		snprintf(msg, msglen, "invalid address '%s' (want host:port, "
+		    "port 1 to 65535)", s);
+		return -1;
+	}
+	if (hl == 0 && s[0] == '[') {
+		snprintf(msg, msglen, "invalid address '%s': empty brackets",
+		    s);
+		return -1;
+	}
+	if (hl >= hostlen) {
+		snprintf(msg, msglen, "invalid address '%s': host too long", s);
+		return -1;
+	}
+	if (host_chars(h, hl, s[0] == '[') != hl) {
+		snprintf(msg, msglen, "invalid address '%s': bad host name%s",
+		    s, s[0] != '[' && memchr(h, ':', hl) != NULL ? " (an IPv6 "
+		    "address needs [brackets])" : "");
+		return -1;
+	}
+	if (hl == 0)
+		util_strlcpy(host, defhost, hostlen);
+	else
+		snprintf(host, hostlen, "%.*s", (int)hl, h);
+	return 0;
+}
+
+/* How many of the n bytes at h may be in a host name (or in [v6]). */
+static size_t
+host_chars(const char *h, size_t n, int v6)
+{
+	static const char	name[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789.-_";
+	size_t			i;
+
+	for (i = 0; i < n; i++)
+		if (strchr(name, h[i]) == NULL && (!v6 || (h[i] != ':' &&
+		    h[i] != '%')))
+			break;
+	return i;
+}
+
+static int
+parse_port(const char *s, int *port)
+{
+	long long	v;
+
+	if (!isdigit((unsigned char)s[0]) || parse_int(s, &v) == -1 ||
+	    v < 1 || v > 65535)
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+/* A whole decimal number, optionally negative, and nothing else. */
+static int
+parse_int(const char *s, long long *v)
+{
+	char	*end;
+
+	if (*s != '-' && !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return -1;
+	return 0;
+}
+
+/* The largest unit that divides exactly: "30m", "250ms", "0s". */
+static void
+fmt_duration(uint64_t ms, char *buf, size_t len)
+{
+	static const struct {
+		uint64_t	 ms;
+		const char	*unit;
+	} units[] = {
+		{ MS_PER_D, "d" }, { MS_PER_H, "h" }, { MS_PER_M, "m" },
+		{ MS_PER_S, "s" }, { 1, "ms" },
+	};
+	size_t	i;
+
+	/* The last unit, ms, always fits. */
+	for (i = 0; i + 1 < TD_NELEM(units); i++)
+		if (ms % units[i].ms == 0 && (ms != 0 ||
+		    units[i].ms == MS_PER_S))
+			break;
+	snprintf(buf, len, "%llu%s", (unsigned long long)(ms / units[i].ms),
+	    units[i].unit);
+}
+
+static void
+fmt_size(size_t n, char *buf, size_t len)
+{
+	if (n != 0 && n % MB == 0)
+		snprintf(buf, len, "%zum", n / (size_t)MB);
+	else if (n != 0 && n % KB == 0)
+		snprintf(buf, len, "%zuk", n / (size_t)KB);
+	else
+		snprintf(buf, len, "%zu", n);
+}
+
+static void
+fmt_hostport(const char *host, int port, char *buf, size_t len)
+{
+	if (strchr(host, ':') != NULL)
+		snprintf(buf, len, "[%s]:%d", host, port);
+	else
+		snprintf(buf, len, "%s:%d", host, port);
+}
+
+/*
+ * The effective configuration as INI that conf_load() reads back to the
+ * same struct.  A queue lists only the settings that differ from
+ * [dispatch].  The password is printed: -t -v is asked for by someone
+ * who can read the file anyway (nginx -T does the same).
+ */
+void
+conf_dump(const struct conf *conf, FILE *fp)
+{
+	const struct conf_queue	*q;
+	const struct conf_key	*k;
+	enum sect		 s;
+	size_t			 i;
+	int			 n;
+
+	for (s = SECT_SERVER; s < SECT_QUEUE; s++) {
+		fprintf(fp, "%s[%s]\n", s == SECT_SERVER ? "" : "\n",
+		    sect_names[s]);
+		for (i = 0; i < NKEYS; i++)
+			if (conf_keys[i].sect == s)
+				dump_key(conf, &conf_keys[i], conf, fp);
+	}
+	for (n = 0; n < conf->nqueues; n++) {
+		q = &conf->queues[n];
+		fprintf(fp, "\n[queue.%s]\n", q->name);
+		for (i = 0; i < NKEYS; i++) {
+			k = &conf_keys[i];
+			if (k->sect != SECT_QUEUE)
+				continue;
+			/* Same offsets within conf_dispatch either way. */
+			if (k->off != Q(weight) && memcmp((const char *)q +
+			    k->off, (const char *)&conf->dispatch + (k->off -
+			    Q(dispatch)), k->kind == KIND_INT ? sizeof(int) :
+			    sizeof(uint64_t)) == 0)
+				continue;
+			dump_key(conf, k, q, fp);
+		}
+	}
+}
+
+static void
+dump_key(const struct conf *conf, const struct conf_key *k, const void *base,
+    FILE *fp)
+{
+	const char	*p = (const char *)base + k->off;
+	char		 buf[TD_PATH_MAX + TD_HOST_MAX + 16];
+	uint64_t	 ms;
+	size_t		 sz;
+	int		 n;
+
+	switch (k->kind) {
+	case KIND_DURATION:
+		memcpy(&ms, p, sizeof(ms));
+		fmt_duration(ms, buf, sizeof(buf));
+		break;
+	case KIND_SIZE:
+		memcpy(&sz, p, sizeof(sz));
+		fmt_size(sz, buf, sizeof(buf));
+		break;
+	case KIND_INT:
+		memcpy(&n, p, sizeof(n));
+		snprintf(buf, sizeof(buf), "%d", n);
+		break;
+	case KIND_LOG_LEVEL:
+		util_strlcpy(buf, log_level_name(conf->log_level), sizeof(buf));
+		break;
+	case KIND_LISTEN:
+		fmt_hostport(conf->listen_host, conf->listen_port, buf,
+		    sizeof(buf));
+		break;
+	case KIND_REDIS_ADDR:
+		if (conf->redis_unix[0] != '\0')
+			util_strlcpy(buf, conf->redis_unix, sizeof(buf));
+		else
+			fmt_hostport(conf->redis_host, conf->redis_port, buf,
+			    sizeof(buf));
+		break;
+	case KIND_PASSWORD:
+		util_strlcpy(buf, conf->redis_password, sizeof(buf));
+		break;
+	case KIND_PREFIX:
+		util_strlcpy(buf, conf->redis_prefix, sizeof(buf));
+		break;
+	}
+	/* After a blank, libinih would take a leading ';' for a comment. */
+	fprintf(fp, "%s =%s%s\n", k->name, buf[0] == ';' ? "" : " ", buf);
+}

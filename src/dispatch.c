@@ -1,0 +1,534 @@
+/*
+ * dispatch.c: HTTP requests through libcurl's multi interface.  curl tells
+ * us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when it next
+ * wants to be woken (CURLMOPT_TIMERFUNCTION); both become evloop entries,
+ * and every event is handed back with curl_multi_socket_action(), after
+ * which finished transfers are collected with curl_multi_info_read().
+ *
+ * One easy handle per request; the multi handle lives as long as the
+ * process, so its connection cache keeps connections to targets open
+ * between tasks.
+ */
+#include <sys/queue.h>
+
+#include <curl/curl.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dispatch.h"
+#include "log.h"
+#include "util.h"
+
+/* Idle connections kept per process for reuse. */
+#define DISPATCH_MAXCONNECTS	32
+/* Connecting may take this long at most (the total limit still applies). */
+#define DISPATCH_CONNECT_MS	10000
+
+struct dispatch_req {
+	TAILQ_ENTRY(dispatch_req) entry;
+	struct dispatch		*d;
+	CURL			*easy;		/* NULL: setup failed */
+	struct curl_slist	*hdrs;
+	uint64_t		 timeout_ms;
+	uint64_t		 started;	/* monotonic ms */
+	uint64_t		 fail_timer;	/* setup failure report */
+	size_t			 received;	/* body bytes */
+	dispatch_done_cb	*cb;
+	void			*arg;
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+TAILQ_HEAD(dispatch_reqs, dispatch_req);
+
+struct dispatch {
+	struct evloop		*ev;
+	CURLM			*multi;
+	uint64_t		 timer;		/* curl's timeout or 0 */
+	struct dispatch_reqs	 reqs;
+	int			 inflight;
+};
+
+static int	on_curl_socket(CURL *, curl_socket_t, int, void *, void *);
+static int	on_curl_timer(CURLM *, long, void *);
+static void	on_sock(struct evloop *, int, int, void *);
+static void	on_timer(struct evloop *, void *);
+static void	on_fail_timer(struct evloop *, void *);
+static void	collect_done(struct dispatch *);
+static void	finish(struct dispatch_req *, CURLcode);
+static void	req_detach(struct dispatch_req *);
+static void	req_free(struct dispatch_req *);
+static int	req_setup(struct dispatch_req *, const struct task *);
+static int	req_setup_body(struct dispatch_req *, const struct task *);
+static int	req_setup_headers(struct dispatch_req *, const struct task *);
+static int	task_has_header(const struct task *, const char *);
+static size_t	on_body(char *, size_t, size_t, void *);
+static void	describe_error(struct dispatch_req *, CURLcode, long,
+		    struct dispatch_result *);
+
+struct dispatch *
+dispatch_new(struct evloop *ev)
+{
+	static int	 inited;
+	struct dispatch	*d;
+
+	if (!inited) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			fatalx("curl_global_init failed");
+		inited = 1;
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->ev = ev;
+	TAILQ_INIT(&d->reqs);
+	if ((d->multi = curl_multi_init()) == NULL)
+		fatalx("curl_multi_init failed");
+	curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
+	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS,
+	    (long)DISPATCH_MAXCONNECTS);
+	return d;
+}
+
+void
+dispatch_free(struct dispatch *d)
+{
+	struct dispatch_req	*r;
+
+	if (d == NULL)
+		return;
+	while ((r = TAILQ_FIRST(&d->reqs)) != NULL)
+		dispatch_cancel(r);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, NULL);
+	evloop_timer_del(d->ev, d->timer);
+	d->timer = 0;
+	/* Closes the cached connections; their sockets leave the loop
+	 * through on_curl_socket(CURL_POLL_REMOVE). */
+	curl_multi_cleanup(d->multi);
+	free(d);
+}
+
+int
+dispatch_inflight(const struct dispatch *d)
+{
+	return d->inflight;
+}
+
+struct dispatch_req *
+dispatch_start(struct dispatch *d, const struct task *t, uint64_t timeout_ms,
+    dispatch_done_cb *cb, void *arg)
+{
+	struct dispatch_req	*r = xcalloc(1, sizeof(*r));
+	CURLMcode		 mc;
+
+	r->d = d;
+	r->cb = cb;
+	r->arg = arg;
+	r->timeout_ms = timeout_ms;
+	r->started = util_mono_ms();
+	TAILQ_INSERT_TAIL(&d->reqs, r, entry);
+	d->inflight++;
+
+	if ((r->easy = curl_easy_init()) == NULL) {
+		util_strlcpy(r->errbuf, "curl_easy_init failed",
+		    sizeof(r->errbuf));
+		goto fail;
+	}
+	if (req_setup(r, t) == -1)
+		goto fail;
+	if ((mc = curl_multi_add_handle(d->multi, r->easy)) != CURLM_OK) {
+		util_strlcpy(r->errbuf, curl_multi_strerror(mc),
+		    sizeof(r->errbuf));
+		goto fail;
+	}
+	return r;
+
+ fail:
+	/* The callback must come from the loop, never from inside this call
+	 * (the caller is not ready for it yet), so report on a timer. */
+	if (r->easy != NULL) {
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+	}
+	r->fail_timer = evloop_timer_add(d->ev, 0, on_fail_timer, r);
+	return r;
+}
+
+void
+dispatch_cancel(struct dispatch_req *r)
+{
+	if (r == NULL)
+		return;
+	/* Removing a busy handle closes its connection, so the target sees
+	 * the request aborted; the handle's pending message goes too. */
+	if (r->easy != NULL)
+		curl_multi_remove_handle(r->d->multi, r->easy);
+	req_detach(r);
+	req_free(r);
+}
+
+/* Take r off the books: it no longer counts as in flight. */
+static void
+req_detach(struct dispatch_req *r)
+{
+	struct dispatch	*d = r->d;
+
+	TAILQ_REMOVE(&d->reqs, r, entry);
+	d->inflight--;
+	evloop_timer_del(d->ev, r->fail_timer);
+	r->fail_timer = 0;
+}
+
+static void
+req_free(struct dispatch_req *r)
+{
+	if (r->easy != NULL)
+		curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->hdrs);
+	free(r);
+}
+
+/* Everything about the request but the method, headers and body. */
+static int
+req_setup(struct dispatch_req *r, const struct task *t)
+{
+	CURL	*e = r->easy;
+	long	 total, conn;
+
+	total = r->timeout_ms > (uint64_t)LONG_MAX ? LONG_MAX :
+	    (long)r->timeout_ms;
+	conn = total > 0 && total < DISPATCH_CONNECT_MS ? total :
+	    DISPATCH_CONNECT_MS;
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, total);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, conn);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	/* The URL goes out as enqueued: no "/../" squashing. */
+	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+	/* Dispatches may run for many minutes; notice a dead peer. */
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	if (curl_easy_setopt(e, CURLOPT_URL, t->url) != CURLE_OK) {
+		snprintf(r->errbuf, sizeof(r->errbuf), "bad url");
+		return -1;
+	}
+	if (req_setup_body(r, t) == -1 || req_setup_headers(r, t) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The method is sent as given.  HEAD must go through CURLOPT_NOBODY, or
+ * curl would wait for a response body that never comes.  A body is sent
+ * whenever there is one, and POST, PUT and PATCH always carry one (an
+ * empty one: Content-Length: 0) as servers expect.
+ */
+static int
+req_setup_body(struct dispatch_req *r, const struct task *t)
+{
+	CURL	*e = r->easy;
+	int	 sendbody;
+
+	if (strcmp(t->method, "HEAD") == 0) {
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+		return 0;
+	}
+	sendbody = t->bodylen > 0 || strcmp(t->method, "POST") == 0 ||
+	    strcmp(t->method, "PUT") == 0 || strcmp(t->method, "PATCH") == 0;
+	if (sendbody) {
+		/* Size first: COPYPOSTFIELDS copies that many bytes, NULs
+		 * included, so the task may be freed before we finish. */
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)t->bodylen);
+		if (curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS,
+		    t->body != NULL ? t->body : "") != CURLE_OK) {
+			snprintf(r->errbuf, sizeof(r->errbuf),
+			    "cannot copy body");
+			return -1;
+		}
+	}
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t->method);
+	return 0;
+}
+
+/*
+ * The task's headers verbatim, and curl's own defaults removed where the
+ * task did not set them: an empty "Name:" deletes a header curl would add.
+ * Content-Length always comes from the body curl sends: a wrong one from
+ * the task would desynchronise a connection we want to reuse.
+ */
+static int
+req_setup_headers(struct dispatch_req *r, const struct task *t)
+{
+	static const char *const	 strip[] = {
+		"Accept", "Expect", "Content-Type"
+	};
+	struct curl_slist		*l;
+	const struct task_header	*h;
+	char				*line;
+	size_t				 i;
+
+	for (i = 0; i < t->nheaders; i++) {
+		h = &t->headers[i];
+		if (strcasecmp(h->name, "Content-Length") == 0)
+			continue;
+		if (h->value == NULL || h->value[0] == '\0')
+			xasprintf(&line, "%s;", h->name);
+		else
+			xasprintf(&line, "%s: %s", h->name, h->value);
+		l = curl_slist_append(r->hdrs, line);
+		free(line);
+		if (l == NULL)
+			goto nomem;
+		r->hdrs = l;
+	}
+	for (i = 0; i < TD_NELEM(strip); i++) {
+		if (task_has_header(t, strip[i]))
+			continue;
+		xasprintf(&line, "%s:", strip[i]);
+		l = curl_slist_append(r->hdrs, line);
+		free(line);
+		if (l == NULL)
+			goto nomem;
+		r->hdrs = l;
+	}
+	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->hdrs);
+	return 0;
+
+ nomem:
+	snprintf(r->errbuf, sizeof(r->errbuf), "out of memory");
+	return -1;
+}
+
+static int
+task_has_header(const struct task *t, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nheaders; i++)
+		if (strcasecmp(t->headers[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The response body is not kept; only its size is counted. */
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct dispatch_req	*r = arg;
+
+	(void)p;
+	r->received += size * n;
+	return size * n;
+}
+
+/* curl wants fd s watched for what (or forgotten). */
+static int
+on_curl_socket(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct dispatch	*d = arg;
+	int		 events = 0;
+
+	(void)e;
+	(void)sockp;
+	if (what == CURL_POLL_REMOVE) {
+		evloop_fd_del(d->ev, s);
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		events |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		events |= EV_WRITE;
+	if (evloop_fd_set(d->ev, s, events, on_sock, d) == -1) {
+		log_warn("dispatch: watch fd %d", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* curl wants to be called back after ms (-1: never). */
+static int
+on_curl_timer(CURLM *m, long ms, void *arg)
+{
+	struct dispatch	*d = arg;
+
+	(void)m;
+	evloop_timer_del(d->ev, d->timer);
+	d->timer = 0;
+	/* Even a 0 ms timeout goes through the loop: curl may not be
+	 * re-entered from this callback. */
+	if (ms >= 0)
+		d->timer = evloop_timer_add(d->ev, (uint64_t)ms, on_timer, d);
+	return 0;
+}
+
+static void
+on_sock(struct evloop *ev, int fd, int events, void *arg)
+{
+	struct dispatch	*d = arg;
+	int		 flags = 0, running;
+
+	(void)ev;
+	if (events & EV_READ)
+		flags |= CURL_CSELECT_IN;
+	if (events & EV_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	if (events & EV_ERROR)
+		flags |= CURL_CSELECT_ERR;
+	curl_multi_socket_action(d->multi, fd, flags, &running);
+	collect_done(d);
+}
+
+static void
+on_timer(struct evloop *ev, void *arg)
+{
+	struct dispatch	*d = arg;
+	int		 running;
+
+	(void)ev;
+	d->timer = 0;
+	curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	collect_done(d);
+}
+
+static void
+on_fail_timer(struct evloop *ev, void *arg)
+{
+	struct dispatch_req	*r = arg;
+
+	(void)ev;
+	r->fail_timer = 0;
+	finish(r, CURLE_FAILED_INIT);
+}
+
+/*
+ * Hand every finished transfer to its owner.  A callback may start or
+ * cancel other requests; curl_multi_remove_handle() drops the message of
+ * a cancelled handle, so what info_read returns next is always live.
+ */
+static void
+collect_done(struct dispatch *d)
+{
+	struct CURLMsg		*msg;
+	struct dispatch_req	*r;
+	char			*priv;
+	int			 left;
+
+	while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		priv = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		r = (struct dispatch_req *)(void *)priv;
+		curl_multi_remove_handle(d->multi, r->easy);
+		finish(r, msg->data.result);
+	}
+}
+
+static void
+finish(struct dispatch_req *r, CURLcode code)
+{
+	struct dispatch_result	 res;
+	dispatch_done_cb	*cb = r->cb;
+	void			*arg = r->arg;
+	long			 status = 0;
+
+	memset(&res, 0, sizeof(res));
+	if (r->easy != NULL)
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	res.status = status;
+	res.dur_ms = util_mono_ms() - r->started;
+	describe_error(r, code, status, &res);
+	if (r->easy != NULL)
+		log_debug("dispatch: finished status=%ld dur_ms=%llu "
+		    "received=%zu", status, (unsigned long long)res.dur_ms,
+		    r->received);
+	/* Detached first, so the callback sees the slot free and may start
+	 * the next request at once.  It must not cancel r itself. */
+	req_detach(r);
+	cb(r, &res, arg);
+	req_free(r);
+}
+
+/*
+ * A short reason for the task's last_error: "" only for a complete 2xx
+ * exchange, "HTTP <code>" for other statuses, else what went wrong on the
+ * way.  A transfer that broke after a 2xx status line counts as failed:
+ * running the task again is safe, claiming success we cannot see is not.
+ */
+static void
+describe_error(struct dispatch_req *r, CURLcode code, long status,
+    struct dispatch_result *res)
+{
+	curl_off_t	 conn_us = 0;
+	long		 oserr = 0, conn_ms;
+	char		*e = res->error;
+	size_t		 n = sizeof(res->error);
+
+	if (code == CURLE_OK) {
+		if (status >= 200 && status <= 299)
+			e[0] = '\0';
+		else if (status == 0)
+			snprintf(e, n, "no response");
+		else
+			snprintf(e, n, "HTTP %ld", status);
+		return;
+	}
+	if (r->easy != NULL) {
+		curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &oserr);
+		curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &conn_us);
+	}
+	switch (code) {
+	case CURLE_OPERATION_TIMEDOUT:
+		conn_ms = r->timeout_ms > 0 && r->timeout_ms <
+		    DISPATCH_CONNECT_MS ? (long)r->timeout_ms :
+		    DISPATCH_CONNECT_MS;
+		if (conn_us == 0 && (uint64_t)conn_ms < r->timeout_ms)
+			snprintf(e, n, "connect timeout after %ld ms", conn_ms);
+		else
+			snprintf(e, n, "timeout after %llu ms",
+			    (unsigned long long)r->timeout_ms);
+		break;
+	case CURLE_COULDNT_CONNECT:
+		if (oserr == ECONNREFUSED)
+			snprintf(e, n, "connection refused");
+		else if (oserr != 0)
+			snprintf(e, n, "cannot connect: %s",
+			    strerror((int)oserr));
+		else
+			snprintf(e, n, "cannot connect");
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		snprintf(e, n, "cannot resolve host");
+		break;
+	case CURLE_GOT_NOTHING:
+		snprintf(e, n, "empty reply from server");
+		break;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		if (oserr == ECONNRESET)
+			snprintf(e, n, "connection reset");
+		else
+			snprintf(e, n, "%s", r->errbuf[0] != '\0' ? r->errbuf :
+			    curl_easy_strerror(code));
+		break;
+	default:
+		snprintf(e, n, "%s", r->errbuf[0] != '\0' ? r->errbuf :
+		    curl_easy_strerror(code));
+		break;
+	}
+}

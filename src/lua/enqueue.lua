@@ -1,0 +1,33 @@
+-- enqueue: write a new task and make it pending, or scheduled when its
+-- eta lies in the future; a scheduled task is announced on the wake
+-- channel so that a scheduler sleeping past its due time wakes up.
+--
+-- KEYS[1] P:{q}:t:ID  KEYS[2] P:{q}:pending  KEYS[3] P:{q}:scheduled
+-- ARGV[1] id  ARGV[2] queue  ARGV[3] url  ARGV[4] method
+-- ARGV[5] headers (JSON object)  ARGV[6] body  ARGV[7] created (wall ms)
+-- ARGV[8] eta (wall ms)  ARGV[9] now (wall ms)  ARGV[10] wake channel
+--
+-- Returns status OK; an error reply when the ID exists already, so that
+-- an ID collision can never overwrite a task.
+if redis.call('EXISTS', KEYS[1]) == 1 then
+	return redis.error_reply('EXISTS task ' .. ARGV[1] .. ' exists')
+end
+local later = tonumber(ARGV[8]) > tonumber(ARGV[9])
+local state = 'pending'
+if later then
+	state = 'scheduled'
+end
+-- Numbers are decimal strings and id comes first: HGETALL of a small
+-- (listpack) hash returns the fields in this order.
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'queue', ARGV[2],
+    'url', ARGV[3], 'method', ARGV[4], 'headers', ARGV[5],
+    'body', ARGV[6], 'state', state, 'created', ARGV[7], 'eta', ARGV[8],
+    'attempts', '0', 'token', '', 'last_status', '0', 'last_error', '',
+    'last_dur', '0', 'finished', '0')
+if later then
+	redis.call('ZADD', KEYS[3], ARGV[8], ARGV[1])
+	redis.call('PUBLISH', ARGV[10], ARGV[8])
+else
+	redis.call('LPUSH', KEYS[2], ARGV[1])
+end
+return redis.status_reply('OK')

@@ -1,0 +1,55 @@
+-- sweep: recover tasks whose worker is gone.
+--
+-- KEYS[1] P:{q}:active  KEYS[2] P:{q}:lease  KEYS[3] P:{q}:retry
+-- KEYS[4] P:{q}:dead
+-- ARGV[1] task key base "P:{q}:t:"  ARGV[2] now (wall ms)
+-- ARGV[3] lease (ms)  ARGV[4] max_retries  ARGV[5] limit
+--
+-- (a) At most limit expired leases: the task goes to retry at once (the
+--     scheduler promotes it), or to dead when its attempts are used up.
+-- (b) An ID in active with no lease (its worker died between BLMOVE and
+--     the lease) gets a lease of its own, and is recovered like any other
+--     once that expires.  IDs of deleted tasks are dropped from active.
+-- Returns {expired, next_expiry}, next_expiry -1 when no lease is held.
+local now = ARGV[2]
+local maxr = tonumber(ARGV[4])
+local expired = 0
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now,
+    'LIMIT', 0, tonumber(ARGV[5]))
+for _, id in ipairs(ids) do
+	redis.call('ZREM', KEYS[2], id)
+	local removed = redis.call('LREM', KEYS[1], 0, id)
+	local key = ARGV[1] .. id
+	local state = redis.call('HGET', key, 'state')
+	if state and (removed > 0 or state == 'active') then
+		expired = expired + 1
+		redis.call('HSET', key, 'token', '', 'last_error',
+		    'lease expired')
+		local att = redis.call('HGET', key, 'attempts')
+		if (tonumber(att) or 0) > maxr then
+			redis.call('HSET', key, 'state', 'dead',
+			    'finished', now)
+			redis.call('ZADD', KEYS[4], now, id)
+		else
+			redis.call('HSET', key, 'state', 'retry')
+			redis.call('ZADD', KEYS[3], now, id)
+		end
+	end
+end
+local lease_until = string.format('%.0f',
+    tonumber(now) + tonumber(ARGV[3]))
+for _, id in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+	if not redis.call('ZSCORE', KEYS[2], id) then
+		if redis.call('EXISTS', ARGV[1] .. id) == 0 then
+			redis.call('LREM', KEYS[1], 0, id)
+		else
+			redis.call('ZADD', KEYS[2], lease_until, id)
+		end
+	end
+end
+local next_expiry = -1
+local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+if first[2] then
+	next_expiry = tonumber(first[2])
+end
+return {expired, next_expiry}

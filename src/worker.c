@@ -1,0 +1,973 @@
+/*
+ * worker.c: the worker role.  One event loop runs everything: claiming
+ * tasks from Redis, dispatching them over HTTP (dispatch.c), extending
+ * their leases while they run, and recording what came of them.
+ *
+ * Two Redis connections: "worker-claim" only ever carries BLMOVE, since a
+ * blocking command holds its connection for up to a second; "worker"
+ * carries the claims, leases, extensions and results, so a lease is never
+ * extended late because a BLMOVE sits in front of it.
+ *
+ * At most one claim is in progress at a time.  Up to conf->concurrency
+ * tasks are dispatched at once, each in a slot.  A result that cannot be
+ * recorded because Redis is down waits in memory until it comes back.
+ */
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hiredis.h>
+
+#include "backoff.h"
+#include "conf.h"
+#include "ctl.h"
+#include "dispatch.h"
+#include "evloop.h"
+#include "log.h"
+#include "proc.h"
+#include "sig.h"
+#include "store.h"
+#include "task.h"
+#include "util.h"
+#include "wrr.h"
+
+#define TOKEN_MAX	(TD_HOST_MAX + 48)
+#define RETRY_MS	1000	/* pause after a claim that failed */
+#define DRAIN_MS	5000	/* at exit, wait this long for Redis */
+#define BLMOVE_S	1.0	/* idle path: block this long per BLMOVE */
+#define OUTCOME_TRIES	10	/* error replies before giving up */
+
+enum claim_state {
+	CLAIM_NONE = 0,
+	CLAIM_FAST,		/* store_claim on order[pos] */
+	CLAIM_BLMOVE,		/* BLMOVE on the idle queue */
+	CLAIM_LEASE		/* store_lease of the ID BLMOVE gave us */
+};
+
+enum outcome_kind {
+	OUT_ACK,
+	OUT_RETRY,
+	OUT_DEAD,
+	OUT_HANDBACK
+};
+
+/* A result (or hand-back) on its way to Redis. */
+struct outcome {
+	TAILQ_ENTRY(outcome)	 entry;
+	struct worker		*w;
+	enum outcome_kind	 kind;
+	int			 sent;		/* awaiting its reply */
+	int			 errors;	/* error replies so far */
+	char			 queue[TD_NAME_MAX];
+	char			 id[TD_ID_LEN + 1];
+	char			 token[TOKEN_MAX]; /* "": not leased */
+	uint64_t		 now;		/* wall ms of the result */
+	uint64_t		 next_at;	/* OUT_RETRY */
+	int			 attempt;
+	int			 status;
+	char			 error[256];
+	uint64_t		 dur_ms;
+};
+
+TAILQ_HEAD(outcomes, outcome);
+
+/* One task being dispatched. */
+struct slot {
+	struct worker		*w;
+	int			 used;
+	uint64_t		 seq;		/* bumped per claim */
+	struct task		 task;
+	uint64_t		 timeout_ms;	/* the queue's limit */
+	char			 token[TOKEN_MAX];
+	struct dispatch_req	*req;
+	uint64_t		 deadline;	/* lease end, monotonic */
+	uint64_t		 extend_timer;
+	uint64_t		 expire_timer;
+	int			 extending;	/* extend in flight */
+};
+
+/* What an extend reply must be matched against. */
+struct extend_ctx {
+	struct slot	*s;
+	uint64_t	 seq;
+	uint64_t	 sent;		/* monotonic */
+};
+
+struct worker {
+	struct proc_env		*env;
+	const struct conf	*conf;
+	struct evloop		*ev;
+	struct store		*cstore;	/* "worker-claim": BLMOVE */
+	struct store		*store;		/* "worker": the rest */
+	struct dispatch		*dispatch;
+	int			 sigfd;
+	struct slot		*slots;
+	int			 nslots;
+	int			 busy;		/* slots in use */
+	struct outcomes		 outcomes;
+	int			 weights[TD_QUEUE_MAX];
+
+	/* The claim in progress. */
+	enum claim_state	 claiming;
+	size_t			 order[TD_QUEUE_MAX];
+	size_t			 pos;
+	char			 cqueue[TD_NAME_MAX];
+	char			 cid[TD_ID_LEN + 1]; /* from BLMOVE */
+	char			 ctoken[TOKEN_MAX];
+	uint64_t		 csent;		/* sent at, monotonic */
+	unsigned		 blcount;	/* rotates the idle queue */
+
+	char			 host[TD_HOST_MAX];
+	uint64_t		 tokcount;
+	uint32_t		 rnd;
+	uint64_t		 kick_timer;
+	uint64_t		 shutdown_timer;
+	uint64_t		 drain_timer;
+	int			 quitting;
+	int			 closing;	/* ignore replies */
+};
+
+static void	worker_setup(struct worker *, struct proc_env *);
+static void	worker_teardown(struct worker *);
+static void	worker_quit(struct worker *, const char *);
+static void	check_exit(struct worker *);
+static void	on_ctl(struct evloop *, int, int, void *);
+static void	on_sig(struct evloop *, int, int, void *);
+static void	on_store_state(struct store *, int, void *);
+static void	kick_later(struct worker *, uint64_t);
+static void	on_kick(struct evloop *, void *);
+static void	on_shutdown_timer(struct evloop *, void *);
+static void	on_drain_timer(struct evloop *, void *);
+
+static void	claim_next(struct worker *);
+static void	claim_send(struct worker *);
+static void	claim_idle(struct worker *);
+static void	claim_end(struct worker *, int);
+static void	on_claim(struct store *, struct redisReply *, void *);
+static void	on_blmove(struct store *, struct redisReply *, void *);
+static void	on_lease(struct store *, struct redisReply *, void *);
+static int	claim_reply_bad(struct worker *, struct redisReply *,
+		    const char *);
+static void	token_make(struct worker *, char *, size_t);
+
+static void	slot_start(struct worker *, const struct redisReply *,
+		    const char *, const char *, uint64_t);
+static void	slot_release(struct slot *);
+static void	slot_abandon(struct slot *, const char *);
+static void	on_done(struct dispatch_req *,
+		    const struct dispatch_result *, void *);
+static void	on_extend_timer(struct evloop *, void *);
+static void	on_extend(struct store *, struct redisReply *, void *);
+static void	on_expire(struct evloop *, void *);
+static uint64_t	lease_margin(const struct conf *);
+
+static struct outcome *outcome_new(struct worker *, enum outcome_kind,
+		    const char *, const char *, const char *, int);
+static void	outcome_result(struct worker *, const char *, const char *,
+		    const char *, int, int, const char *, uint64_t);
+static void	outcome_free(struct outcome *);
+static void	outcomes_flush(struct worker *);
+static int	outcome_send(struct outcome *);
+static void	on_outcome(struct store *, struct redisReply *, void *);
+static void	outcome_log(const struct outcome *, int);
+static const char *reply_field(const struct redisReply *, const char *);
+static uint32_t	xorshift(void *);
+
+int
+worker_main(struct proc_env *env)
+{
+	struct worker	 w;
+	int		 rc;
+
+	memset(&w, 0, sizeof(w));
+	worker_setup(&w, env);
+	if (ctl_send(env->ctl_fd, CTL_READY, env->gen, 0) == -1)
+		log_warn("ctl: send READY");
+	log_debug("worker ready concurrency=%d queues=%d", w.nslots,
+	    w.conf->nqueues);
+	rc = evloop_run(w.ev);
+	worker_teardown(&w);
+	return rc == 0 ? TD_EXIT_OK : TD_EXIT_TRANSIENT;
+}
+
+static void
+worker_setup(struct worker *w, struct proc_env *env)
+{
+	int	i;
+
+	w->env = env;
+	w->conf = env->conf;
+	TAILQ_INIT(&w->outcomes);
+	w->ev = evloop_new();
+	if (gethostname(w->host, sizeof(w->host)) == -1 || w->host[0] == '\0')
+		util_strlcpy(w->host, "localhost", sizeof(w->host));
+	w->host[sizeof(w->host) - 1] = '\0';
+	do
+		util_random(&w->rnd, sizeof(w->rnd));
+	while (w->rnd == 0);
+	for (i = 0; i < w->conf->nqueues; i++)
+		w->weights[i] = w->conf->queues[i].weight;
+	w->nslots = w->conf->concurrency > 0 ? w->conf->concurrency : 1;
+	w->slots = xcalloc(w->nslots, sizeof(*w->slots));
+	for (i = 0; i < w->nslots; i++)
+		w->slots[i].w = w;
+
+	if (evloop_fd_set(w->ev, env->ctl_fd, EV_READ, on_ctl, w) == -1)
+		fatal("watch ctl fd");
+	if ((w->sigfd = sig_open((int[]){ SIGTERM }, 1)) == -1)
+		fatal("sig_open");
+	if (evloop_fd_set(w->ev, w->sigfd, EV_READ, on_sig, w) == -1)
+		fatal("watch signal fd");
+	w->dispatch = dispatch_new(w->ev);
+	w->cstore = store_new(w->ev, w->conf, "worker-claim", on_store_state,
+	    w);
+	w->store = store_new(w->ev, w->conf, "worker", on_store_state, w);
+	store_connect(w->cstore);
+	store_connect(w->store);
+}
+
+static void
+worker_teardown(struct worker *w)
+{
+	struct outcome	*o;
+	int		 i;
+
+	w->closing = 1;
+	for (i = 0; i < w->nslots; i++)
+		if (w->slots[i].used) {
+			dispatch_cancel(w->slots[i].req);
+			w->slots[i].req = NULL;
+			slot_release(&w->slots[i]);
+		}
+	dispatch_free(w->dispatch);
+	/* Pending callbacks run now with NULL and see w->closing. */
+	store_free(w->cstore);
+	store_free(w->store);
+	while ((o = TAILQ_FIRST(&w->outcomes)) != NULL)
+		outcome_free(o);
+	free(w->slots);
+	close(w->sigfd);
+	evloop_free(w->ev);
+}
+
+/* Stop claiming; let what runs finish, then go (check_exit). */
+static void
+worker_quit(struct worker *w, const char *why)
+{
+	uint64_t	wait, margin;
+
+	if (w->quitting)
+		return;
+	w->quitting = 1;
+	log_info("quitting: %s; in_flight=%d", why, w->busy);
+	if (w->busy > 0) {
+		/* Leave the master, which kills us at shutdown_timeout, a
+		 * moment to let our hand-backs reach Redis. */
+		wait = w->conf->shutdown_timeout_ms;
+		margin = TD_MIN(wait / 10, 1000);
+		w->shutdown_timer = evloop_timer_add(w->ev, wait - margin,
+		    on_shutdown_timer, w);
+	}
+	check_exit(w);
+}
+
+/*
+ * Exit once nothing runs, no claim is outstanding and every result is
+ * recorded; past DRAIN_MS after the last dispatch ended, go anyway.
+ */
+static void
+check_exit(struct worker *w)
+{
+	if (!w->quitting || w->closing || w->busy > 0)
+		return;
+	if (w->drain_timer == 0)
+		w->drain_timer = evloop_timer_add(w->ev, DRAIN_MS,
+		    on_drain_timer, w);
+	if (w->claiming != CLAIM_NONE || !TAILQ_EMPTY(&w->outcomes))
+		return;
+	log_debug("all work handed over; exiting");
+	evloop_stop(w->ev);
+}
+
+static void
+on_drain_timer(struct evloop *ev, void *arg)
+{
+	struct worker	*w = arg;
+	struct outcome	*o;
+
+	w->drain_timer = 0;
+	TAILQ_FOREACH(o, &w->outcomes, entry)
+		log_warnx("exiting with a result not recorded; the scheduler "
+		    "will recover the task when its lease expires task=%s "
+		    "queue=%s", o->id, o->queue);
+	if (w->claiming != CLAIM_NONE)
+		log_warnx("exiting with a claim unanswered");
+	evloop_stop(ev);
+}
+
+static void
+on_shutdown_timer(struct evloop *ev, void *arg)
+{
+	struct worker	*w = arg;
+	struct slot	*s;
+	int		 i;
+
+	(void)ev;
+	w->shutdown_timer = 0;
+	for (i = 0; i < w->nslots; i++) {
+		s = &w->slots[i];
+		if (!s->used)
+			continue;
+		log_info("shutdown timeout: handing the task back task=%s "
+		    "queue=%s attempt=%d", s->task.id, s->task.queue,
+		    s->task.attempts);
+		dispatch_cancel(s->req);
+		s->req = NULL;
+		(void)outcome_new(w, OUT_HANDBACK, s->task.queue, s->task.id,
+		    s->token, s->task.attempts);
+		slot_release(s);
+	}
+	outcomes_flush(w);
+	check_exit(w);
+}
+
+static void
+on_ctl(struct evloop *ev, int fd, int events, void *arg)
+{
+	struct worker	*w = arg;
+	struct ctl_msg	 m;
+	int		 n;
+
+	(void)events;
+	n = ctl_recv(fd, &m);
+	if (n == 1) {
+		if (m.type == CTL_QUIT)
+			worker_quit(w, "told to by the master");
+		return;
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n == -1 && errno == EBADMSG) {
+		log_warnx("ctl: malformed message ignored");
+		return;
+	}
+	if (n == -1)
+		log_warn("ctl: recv");
+	evloop_fd_del(ev, fd);
+	worker_quit(w, "master gone");
+}
+
+static void
+on_sig(struct evloop *ev, int fd, int events, void *arg)
+{
+	struct worker	*w = arg;
+	int		 sig;
+
+	(void)events;
+	while ((sig = sig_read(fd, NULL)) > 0)
+		if (sig == SIGTERM)
+			worker_quit(w, "SIGTERM");
+	if (sig == -1) {
+		log_warn("signal fd");
+		evloop_fd_del(ev, fd);
+	}
+}
+
+static void
+on_store_state(struct store *st, int up, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)st;
+	if (w->closing || !up)
+		return;
+	outcomes_flush(w);
+	claim_next(w);
+}
+
+/* Try claiming and sending results again after ms. */
+static void
+kick_later(struct worker *w, uint64_t ms)
+{
+	if (w->kick_timer == 0 && !w->closing)
+		w->kick_timer = evloop_timer_add(w->ev, ms, on_kick, w);
+}
+
+static void
+on_kick(struct evloop *ev, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)ev;
+	w->kick_timer = 0;
+	outcomes_flush(w);
+	claim_next(w);
+}
+
+/*
+ * Claiming.  Fast path: store_claim on every queue in a weighted-random
+ * order until one yields a task.  If all are empty, the idle path blocks
+ * in BLMOVE on one queue for a second, the queue rotating so that the
+ * workers together keep every queue watched.
+ */
+static void
+claim_next(struct worker *w)
+{
+	if (w->closing || w->quitting || w->claiming != CLAIM_NONE ||
+	    w->busy >= w->nslots || w->conf->nqueues == 0)
+		return;
+	if (!store_is_up(w->store))
+		return;		/* on_store_state calls again */
+	wrr_order(w->weights, (size_t)w->conf->nqueues, w->order, xorshift, w);
+	w->pos = 0;
+	claim_send(w);
+}
+
+static void
+claim_send(struct worker *w)
+{
+	const char	*q = w->conf->queues[w->order[w->pos]].name;
+	uint64_t	 now = util_wall_ms();
+
+	util_strlcpy(w->cqueue, q, sizeof(w->cqueue));
+	token_make(w, w->ctoken, sizeof(w->ctoken));
+	w->csent = util_mono_ms();
+	if (store_claim(w->store, q, now, now + w->conf->lease_ms, w->ctoken,
+	    on_claim, w) == -1) {
+		claim_end(w, 1);
+		return;
+	}
+	w->claiming = CLAIM_FAST;
+}
+
+static void
+claim_idle(struct worker *w)
+{
+	int	i;
+
+	i = (int)(((unsigned)(w->env->index > 0 ? w->env->index - 1 : 0) +
+	    w->blcount++) % (unsigned)w->conf->nqueues);
+	util_strlcpy(w->cqueue, w->conf->queues[i].name, sizeof(w->cqueue));
+	if (store_blmove(w->cstore, w->cqueue, BLMOVE_S, on_blmove, w) == -1) {
+		claim_end(w, 1);
+		return;
+	}
+	w->claiming = CLAIM_BLMOVE;
+}
+
+/* The claim is over; retry now, or after a pause when it failed. */
+static void
+claim_end(struct worker *w, int failed)
+{
+	w->claiming = CLAIM_NONE;
+	if (w->quitting) {
+		check_exit(w);
+		return;
+	}
+	if (failed)
+		kick_later(w, RETRY_MS);
+	else
+		claim_next(w);
+}
+
+/* NULL or an error reply: log, end the claim with a pause; returns 1. */
+static int
+claim_reply_bad(struct worker *w, struct redisReply *r, const char *what)
+{
+	if (r != NULL && r->type != REDIS_REPLY_ERROR)
+		return 0;
+	if (w->closing)
+		return 1;
+	if (r != NULL)
+		log_warnx("%s: %s queue=%s", what, r->str, w->cqueue);
+	if (w->claiming == CLAIM_LEASE)
+		log_warnx("lease not confirmed; the scheduler will recover "
+		    "the task task=%s queue=%s", w->cid, w->cqueue);
+	claim_end(w, 1);
+	return 1;
+}
+
+static void
+on_claim(struct store *st, struct redisReply *r, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)st;
+	if (claim_reply_bad(w, r, "claim"))
+		return;
+	if (r->type == REDIS_REPLY_ARRAY) {
+		w->claiming = CLAIM_NONE;
+		slot_start(w, r, w->cqueue, w->ctoken, w->csent);
+		claim_end(w, 0);
+		return;
+	}
+	/* nil: this queue is empty; try the next one, then go idle. */
+	w->claiming = CLAIM_NONE;
+	if (w->quitting) {
+		check_exit(w);
+		return;
+	}
+	if (++w->pos < (size_t)w->conf->nqueues)
+		claim_send(w);
+	else
+		claim_idle(w);
+}
+
+static void
+on_blmove(struct store *st, struct redisReply *r, void *arg)
+{
+	struct worker	*w = arg;
+	uint64_t	 now;
+
+	(void)st;
+	if (claim_reply_bad(w, r, "blmove"))
+		return;
+	if (r->type != REDIS_REPLY_STRING) {	/* timed out */
+		claim_end(w, 0);
+		return;
+	}
+	if (r->len != TD_ID_LEN) {
+		log_warnx("blmove: not a task id; left for the scheduler "
+		    "queue=%s", w->cqueue);
+		claim_end(w, 0);
+		return;
+	}
+	util_strlcpy(w->cid, r->str, sizeof(w->cid));
+	if (w->quitting) {
+		/* Never leased: give it back as it came. */
+		(void)outcome_new(w, OUT_HANDBACK, w->cqueue, r->str, "", 0);
+		outcomes_flush(w);
+		claim_end(w, 0);
+		return;
+	}
+	token_make(w, w->ctoken, sizeof(w->ctoken));
+	now = util_wall_ms();
+	w->csent = util_mono_ms();
+	if (store_lease(w->store, w->cqueue, r->str, now,
+	    now + w->conf->lease_ms, w->ctoken, on_lease, w) == -1) {
+		(void)outcome_new(w, OUT_HANDBACK, w->cqueue, r->str, "", 0);
+		claim_end(w, 1);
+		return;
+	}
+	w->claiming = CLAIM_LEASE;
+}
+
+/*
+ * A lost or failed lease reply leaves the ID in active, leased or not;
+ * the scheduler's sweep leases such IDs and recovers them on expiry.
+ */
+static void
+on_lease(struct store *st, struct redisReply *r, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)st;
+	if (claim_reply_bad(w, r, "lease"))
+		return;
+	if (r->type != REDIS_REPLY_ARRAY) {	/* the task is gone */
+		claim_end(w, 0);
+		return;
+	}
+	w->claiming = CLAIM_NONE;
+	slot_start(w, r, w->cqueue, w->ctoken, w->csent);
+	claim_end(w, 0);
+}
+
+/* "<host>:<pid>:<n>": unique per claim across hosts and restarts. */
+static void
+token_make(struct worker *w, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%ld:%llu", w->host, (long)getpid(),
+	    (unsigned long long)++w->tokcount);
+}
+
+/*
+ * A claimed task: parse it and start its dispatch, with the lease clock
+ * started when the claim was sent (the lease may be older than the reply).
+ * When quitting, it goes straight back.
+ */
+static void
+slot_start(struct worker *w, const struct redisReply *r, const char *queue,
+    const char *token, uint64_t sent)
+{
+	struct slot			*s = NULL;
+	const struct conf_queue		*cq;
+	const char			*id, *att;
+	char				 err[200], why[256];
+	int				 i;
+
+	for (i = 0; i < w->nslots && s == NULL; i++)
+		if (!w->slots[i].used)
+			s = &w->slots[i];
+	if ((id = reply_field(r, "id")) == NULL) {
+		log_warnx("claim: reply without an id queue=%s", queue);
+		return;
+	}
+	att = reply_field(r, "attempts");
+	if (w->quitting || s == NULL) {
+		(void)outcome_new(w, OUT_HANDBACK, queue, id, token,
+		    att != NULL ? atoi(att) : 0);
+		outcomes_flush(w);
+		return;
+	}
+	memset(&s->task, 0, sizeof(s->task));
+	if (store_task_from_reply(&s->task, queue, r, err, sizeof(err)) == -1) {
+		/* It can never run as stored: count it as a failed attempt,
+		 * so it retries and finally dies like any other. */
+		log_warnx("claim: bad task: %s task=%s queue=%s", err, id,
+		    queue);
+		task_free(&s->task);
+		memset(&s->task, 0, sizeof(s->task));
+		snprintf(why, sizeof(why), "bad task in store: %s", err);
+		outcome_result(w, queue, id, token, att != NULL ? atoi(att) : 1,
+		    0, why, 0);
+		return;
+	}
+	s->used = 1;
+	s->seq++;
+	w->busy++;
+	util_strlcpy(s->task.queue, queue, sizeof(s->task.queue));
+	util_strlcpy(s->token, token, sizeof(s->token));
+	cq = conf_queue_find(w->conf, queue);
+	s->timeout_ms = cq != NULL ? cq->dispatch.timeout_ms :
+	    w->conf->dispatch.timeout_ms;
+	s->deadline = sent + w->conf->lease_ms - lease_margin(w->conf);
+	s->extend_timer = evloop_timer_add(w->ev,
+	    TD_MAX(w->conf->lease_ms / 3, 1), on_extend_timer, s);
+	s->expire_timer = evloop_timer_add(w->ev,
+	    s->deadline > util_mono_ms() ? s->deadline - util_mono_ms() : 0,
+	    on_expire, s);
+	log_debug("task start task=%s queue=%s attempt=%d", s->task.id, queue,
+	    s->task.attempts);
+	s->req = dispatch_start(w->dispatch, &s->task,
+	    s->timeout_ms, on_done, s);
+}
+
+static void
+slot_release(struct slot *s)
+{
+	struct worker	*w = s->w;
+
+	evloop_timer_del(w->ev, s->extend_timer);
+	evloop_timer_del(w->ev, s->expire_timer);
+	s->extend_timer = s->expire_timer = 0;
+	task_free(&s->task);
+	memset(&s->task, 0, sizeof(s->task));
+	s->token[0] = '\0';
+	s->req = NULL;
+	s->extending = 0;
+	s->used = 0;
+	w->busy--;
+}
+
+/*
+ * Our lease is gone or may be: someone else may run the task now, so stop
+ * ours and forget it.  Its result is no longer ours to record.
+ */
+static void
+slot_abandon(struct slot *s, const char *why)
+{
+	struct worker	*w = s->w;
+
+	log_warnx("%s; abandoning the dispatch task=%s queue=%s attempt=%d",
+	    why, s->task.id, s->task.queue, s->task.attempts);
+	dispatch_cancel(s->req);
+	s->req = NULL;
+	slot_release(s);
+	check_exit(w);
+	claim_next(w);
+}
+
+/*
+ * Give up a little before the lease ends in Redis: the scheduler's clock
+ * decides there, and it may run ahead of ours.
+ */
+static uint64_t
+lease_margin(const struct conf *conf)
+{
+	return TD_MIN(conf->lease_ms / 10, 2000);
+}
+
+static void
+on_done(struct dispatch_req *req, const struct dispatch_result *res,
+    void *arg)
+{
+	struct slot	*s = arg;
+	struct worker	*w = s->w;
+
+	(void)req;
+	s->req = NULL;
+	outcome_result(w, s->task.queue, s->task.id, s->token,
+	    s->task.attempts, (int)res->status, res->error, res->dur_ms);
+	slot_release(s);
+	check_exit(w);
+	claim_next(w);
+}
+
+static void
+on_extend_timer(struct evloop *ev, void *arg)
+{
+	struct slot		*s = arg;
+	struct worker		*w = s->w;
+	struct extend_ctx	*c;
+
+	s->extend_timer = evloop_timer_add(ev, TD_MAX(w->conf->lease_ms / 3, 1),
+	    on_extend_timer, s);
+	if (s->extending || !store_is_up(w->store))
+		return;
+	c = xcalloc(1, sizeof(*c));
+	c->s = s;
+	c->seq = s->seq;
+	c->sent = util_mono_ms();
+	if (store_extend(w->store, s->task.queue, s->task.id, s->token,
+	    util_wall_ms() + w->conf->lease_ms, on_extend, c) == -1) {
+		free(c);
+		return;
+	}
+	s->extending = 1;
+}
+
+static void
+on_extend(struct store *st, struct redisReply *r, void *arg)
+{
+	struct extend_ctx	*c = arg;
+	struct slot		*s = c->s;
+	struct worker		*w = s->w;
+	uint64_t		 sent = c->sent, now;
+
+	(void)st;
+	if (w->closing || !s->used || s->seq != c->seq) {
+		free(c);
+		return;
+	}
+	free(c);
+	s->extending = 0;
+	if (r == NULL)
+		return;	/* on_expire acts if Redis stays away */
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+		s->deadline = sent + w->conf->lease_ms - lease_margin(w->conf);
+		now = util_mono_ms();
+		evloop_timer_del(w->ev, s->expire_timer);
+		s->expire_timer = evloop_timer_add(w->ev,
+		    s->deadline > now ? s->deadline - now : 0, on_expire, s);
+	} else if (r->type == REDIS_REPLY_INTEGER)
+		slot_abandon(s, "lease lost");
+	else
+		log_warnx("extend: unexpected reply%s%s task=%s queue=%s",
+		    r->type == REDIS_REPLY_ERROR ? ": " : "",
+		    r->type == REDIS_REPLY_ERROR ? r->str : "", s->task.id,
+		    s->task.queue);
+}
+
+static void
+on_expire(struct evloop *ev, void *arg)
+{
+	struct slot	*s = arg;
+
+	(void)ev;
+	s->expire_timer = 0;
+	slot_abandon(s, "lease expired without renewal");
+}
+
+/*
+ * Results.  Each becomes an outcome queued in memory and sent in order;
+ * one that meets a dead link or an error reply stays queued and is sent
+ * again, so a result is only ever dropped with a log line saying so.
+ */
+static struct outcome *
+outcome_new(struct worker *w, enum outcome_kind kind, const char *queue,
+    const char *id, const char *token, int attempt)
+{
+	struct outcome	*o = xcalloc(1, sizeof(*o));
+
+	o->w = w;
+	o->kind = kind;
+	util_strlcpy(o->queue, queue, sizeof(o->queue));
+	util_strlcpy(o->id, id, sizeof(o->id));
+	util_strlcpy(o->token, token != NULL ? token : "", sizeof(o->token));
+	o->attempt = attempt;
+	o->now = util_wall_ms();
+	TAILQ_INSERT_TAIL(&w->outcomes, o, entry);
+	return o;
+}
+
+/* Decide done / retry / dead for one attempt, and queue it. */
+static void
+outcome_result(struct worker *w, const char *queue, const char *id,
+    const char *token, int attempt, int status, const char *error,
+    uint64_t dur_ms)
+{
+	const struct conf_queue		*cq;
+	const struct conf_dispatch	*p;
+	struct outcome			*o;
+	enum outcome_kind		 kind;
+
+	cq = conf_queue_find(w->conf, queue);
+	p = cq != NULL ? &cq->dispatch : &w->conf->dispatch;
+	if (status >= 200 && status <= 299 && error[0] == '\0')
+		kind = OUT_ACK;
+	else if (attempt > p->max_retries)
+		kind = OUT_DEAD;
+	else
+		kind = OUT_RETRY;
+	o = outcome_new(w, kind, queue, id, token, attempt);
+	o->status = status;
+	o->dur_ms = dur_ms;
+	util_strlcpy(o->error, error, sizeof(o->error));
+	if (kind == OUT_RETRY)
+		o->next_at = o->now + backoff_delay(TD_MAX(attempt, 1),
+		    p->min_backoff_ms, p->max_backoff_ms, xorshift, w);
+	outcomes_flush(w);
+}
+
+static void
+outcome_free(struct outcome *o)
+{
+	TAILQ_REMOVE(&o->w->outcomes, o, entry);
+	free(o);
+}
+
+static void
+outcomes_flush(struct worker *w)
+{
+	struct outcome	*o;
+
+	if (w->closing)
+		return;
+	TAILQ_FOREACH(o, &w->outcomes, entry) {
+		if (o->sent)
+			continue;
+		o->sent = 1;
+		if (outcome_send(o) == -1) {
+			o->sent = 0;
+			return;	/* down: on_store_state resends */
+		}
+	}
+}
+
+static int
+outcome_send(struct outcome *o)
+{
+	struct store_result	 res;
+	struct store		*st = o->w->store;
+
+	res.status = o->status;
+	res.error = o->error;
+	res.dur_ms = o->dur_ms;
+	switch (o->kind) {
+	case OUT_ACK:
+		return store_ack(st, o->queue, o->id, o->token, o->now, &res,
+		    on_outcome, o);
+	case OUT_RETRY:
+	case OUT_DEAD:
+		return store_retry(st, o->queue, o->id, o->token, o->now,
+		    o->kind == OUT_DEAD ? 0 : o->next_at, &res, on_outcome, o);
+	case OUT_HANDBACK:
+		return store_handback(st, o->queue, o->id,
+		    o->token[0] != '\0' ? o->token : NULL, on_outcome, o);
+	}
+	return -1;
+}
+
+static void
+on_outcome(struct store *st, struct redisReply *r, void *arg)
+{
+	struct outcome	*o = arg;
+	struct worker	*w = o->w;
+
+	(void)st;
+	if (w->closing)
+		return;		/* worker_teardown frees o */
+	o->sent = 0;
+	if (r == NULL) {
+		/* The link dropped: resend when it is back. */
+		kick_later(w, RETRY_MS);
+		return;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		log_warnx("recording a result: %s task=%s queue=%s", r->str,
+		    o->id, o->queue);
+		if (++o->errors < OUTCOME_TRIES) {
+			kick_later(w, RETRY_MS);
+			return;
+		}
+		log_warnx("giving up on the result; the scheduler will "
+		    "recover the task when its lease expires task=%s queue=%s",
+		    o->id, o->queue);
+	} else
+		outcome_log(o, r->type == REDIS_REPLY_INTEGER &&
+		    r->integer == 1);
+	outcome_free(o);
+	check_exit(w);
+}
+
+/* The task's fate, as recorded (ok) or refused for a lost lease. */
+static void
+outcome_log(const struct outcome *o, int ok)
+{
+	static const char *const	 what[] = {
+		[OUT_ACK] = "task done",
+		[OUT_RETRY] = "task retry",
+		[OUT_DEAD] = "task dead",
+		[OUT_HANDBACK] = "task handed back"
+	};
+
+	if (!ok && o->kind == OUT_HANDBACK) {
+		log_info("hand-back not needed: the task is no longer ours "
+		    "task=%s queue=%s", o->id, o->queue);
+		return;
+	}
+	if (!ok) {
+		log_warnx("result not recorded: the lease was lost meanwhile "
+		    "(%s) task=%s queue=%s attempt=%d status=%d dur_ms=%llu",
+		    what[o->kind], o->id, o->queue, o->attempt, o->status,
+		    (unsigned long long)o->dur_ms);
+		return;
+	}
+	if (o->kind == OUT_HANDBACK)
+		log_info("%s task=%s queue=%s", what[o->kind], o->id,
+		    o->queue);
+	else if (o->kind == OUT_ACK)
+		log_info("%s task=%s queue=%s attempt=%d status=%d dur_ms=%llu",
+		    what[o->kind], o->id, o->queue, o->attempt, o->status,
+		    (unsigned long long)o->dur_ms);
+	else
+		log_info("%s task=%s queue=%s attempt=%d status=%d dur_ms=%llu "
+		    "error=\"%s\"", what[o->kind], o->id, o->queue, o->attempt,
+		    o->status, (unsigned long long)o->dur_ms, o->error);
+}
+
+/* The value of field name in a flat [field, value, ...] reply. */
+static const char *
+reply_field(const struct redisReply *r, const char *name)
+{
+	size_t	i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	for (i = 0; i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(r->element[i]->str, name) == 0 &&
+		    r->element[i + 1]->type == REDIS_REPLY_STRING)
+			return r->element[i + 1]->str;
+	return NULL;
+}
+
+/* xorshift32: plenty for weighted picks and backoff jitter. */
+static uint32_t
+xorshift(void *arg)
+{
+	struct worker	*w = arg;
+	uint32_t	 x = w->rnd;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return w->rnd = x;
+}
