@@ -10,10 +10,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ctl.h"
+#include "evloop.h"
+#include "log.h"
+#include "sig.h"
+
+static void	watch_ctl(struct evloop *, int, int, void *);
+static void	watch_sig(struct evloop *, int, int, void *);
+
+/* The one watch of this process (see ctl_watch). */
+static struct {
+	ctl_quit_fn	*quit;
+	void		*arg;
+} watch;
 
 int
 ctl_pair(int fds[2])
@@ -76,4 +89,59 @@ ctl_recv(int fd, struct ctl_msg *m)
 		return -1;
 	}
 	return 1;
+}
+
+int
+ctl_watch(struct evloop *ev, int ctl_fd, ctl_quit_fn *quit, void *arg)
+{
+	int	sigfd;
+
+	watch.quit = quit;
+	watch.arg = arg;
+	if ((sigfd = sig_open((int[]){ SIGTERM }, 1)) == -1)
+		fatal("sig_open");
+	if (evloop_fd_set(ev, ctl_fd, EV_READ, watch_ctl, NULL) == -1 ||
+	    evloop_fd_set(ev, sigfd, EV_READ, watch_sig, NULL) == -1)
+		fatal("watch ctl and signal fds");
+	return sigfd;
+}
+
+static void
+watch_ctl(struct evloop *ev, int fd, int events, void *arg)
+{
+	struct ctl_msg	m;
+	int		n;
+
+	(void)events;
+	(void)arg;
+	while ((n = ctl_recv(fd, &m)) == 1)
+		if (m.type == CTL_QUIT)
+			watch.quit(watch.arg, "told to by the master");
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n == -1 && errno == EBADMSG) {
+		log_warnx("ctl: malformed message ignored");
+		return;
+	}
+	if (n == -1)
+		log_warn("ctl: recv");
+	evloop_fd_del(ev, fd);
+	watch.quit(watch.arg, "master gone");
+}
+
+static void
+watch_sig(struct evloop *ev, int fd, int events, void *arg)
+{
+	int	sig;
+
+	(void)events;
+	(void)arg;
+	while ((sig = sig_read(fd, NULL)) > 0)
+		if (sig == SIGTERM)
+			watch.quit(watch.arg, "SIGTERM");
+	if (sig == -1) {
+		log_warn("signal fd");
+		evloop_fd_del(ev, fd);
+	}
 }

@@ -25,4 +25,14 @@ int	ctl_send(int fd, enum ctl_type, uint32_t gen, uint64_t arg);
 /* 1: a message in *m; 0: EOF; -1: nothing to read (EAGAIN) or error. */
 int	ctl_recv(int fd, struct ctl_msg *m);
 
+/*
+ * A child's side, shared by every role: watch ctl_fd and SIGTERM on the
+ * loop and call quit(arg, why) on CTL_QUIT, on EOF (the master is gone)
+ * and on SIGTERM (also the PDEATHSIG).  One watch per process.  Returns
+ * the signalfd, for the caller to close at exit; fatal on failure.
+ */
+struct evloop;
+typedef void ctl_quit_fn(void *arg, const char *why);
+int	ctl_watch(struct evloop *, int ctl_fd, ctl_quit_fn *, void *arg);
+
 #endif

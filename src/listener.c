@@ -30,7 +30,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,7 +43,6 @@
 #include "log.h"
 #include "proc.h"
 #include "route.h"
-#include "sig.h"
 #include "store.h"
 #include "util.h"
 
@@ -122,10 +120,8 @@ static int	conn_idle(const struct conn *);
 static void	on_conn_timer(struct evloop *, void *);
 static void	conn_close(struct conn *);
 static void	log_request(const struct conn *, int);
-static void	on_ctl(struct evloop *, int, int, void *);
-static void	on_sig(struct evloop *, int, int, void *);
 static void	on_quit_timer(struct evloop *, void *);
-static void	quit(struct listener *, const char *);
+static void	quit(void *, const char *);
 static int	fd_nonblock(int);
 
 int
@@ -145,11 +141,7 @@ listener_main(struct proc_env *env)
 		log_warn("listening socket fd=%d", l.listen_fd);
 		return TD_EXIT_SOFTWARE;
 	}
-	if ((l.sig_fd = sig_open((int[]){ SIGTERM }, 1)) == -1)
-		fatal("sig_open");
-	if (evloop_fd_set(l.ev, l.ctl_fd, EV_READ, on_ctl, &l) == -1 ||
-	    evloop_fd_set(l.ev, l.sig_fd, EV_READ, on_sig, &l) == -1)
-		fatal("evloop_fd_set");
+	l.sig_fd = ctl_watch(l.ev, l.ctl_fd, quit, &l);
 	l.store = store_new(l.ev, l.conf, "listener", NULL, NULL);
 	l.api = api_new(l.conf, l.store);
 	accept_resume(&l);
@@ -650,44 +642,10 @@ log_request(const struct conn *c, int status)
 	    (unsigned long long)(evloop_now(c->l->ev) - c->first_ms));
 }
 
-/*
- * Control: CTL_QUIT, or EOF (the master is gone), or SIGTERM.
- */
 static void
-on_ctl(struct evloop *ev, int fd, int events, void *arg)
+quit(void *arg, const char *why)
 {
 	struct listener	*l = arg;
-	struct ctl_msg	 m;
-	int		 r;
-
-	(void)events;
-	while ((r = ctl_recv(fd, &m)) == 1)
-		if (m.type == CTL_QUIT)
-			quit(l, "told to quit");
-	if (r == 0 || (r == -1 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-		if (r == -1)
-			log_warn("ctl_recv");
-		evloop_fd_del(ev, fd);
-		quit(l, "master gone");
-	}
-}
-
-static void
-on_sig(struct evloop *ev, int fd, int events, void *arg)
-{
-	struct listener	*l = arg;
-	int		 sig;
-
-	(void)ev;
-	(void)events;
-	while ((sig = sig_read(fd, NULL)) > 0)
-		if (sig == SIGTERM)
-			quit(l, "SIGTERM");
-}
-
-static void
-quit(struct listener *l, const char *why)
-{
 	struct conn	*c, *next;
 
 	if (l->quitting)

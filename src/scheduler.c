@@ -13,7 +13,6 @@
  * hosts) may run at once.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,7 +24,6 @@
 #include "evloop.h"
 #include "log.h"
 #include "proc.h"
-#include "sig.h"
 #include "store.h"
 #include "util.h"
 
@@ -67,9 +65,7 @@ struct sched {
 
 static void	sched_setup(struct sched *, struct proc_env *);
 static void	sched_teardown(struct sched *);
-static void	sched_quit(struct sched *, const char *);
-static void	on_ctl(struct evloop *, int, int, void *);
-static void	on_sig(struct evloop *, int, int, void *);
+static void	sched_quit(void *, const char *);
 static void	on_store_state(struct store *, int, void *);
 static void	on_wake(struct store *, struct redisReply *, void *);
 static void	due_arm(struct sched *, uint64_t);
@@ -116,12 +112,7 @@ sched_setup(struct sched *sc, struct proc_env *env)
 		sc->q[i].sc = sc;
 		sc->q[i].cq = &sc->conf->queues[i];
 	}
-	if (evloop_fd_set(sc->ev, env->ctl_fd, EV_READ, on_ctl, sc) == -1)
-		fatal("watch ctl fd");
-	if ((sc->sigfd = sig_open((int[]){ SIGTERM }, 1)) == -1)
-		fatal("sig_open");
-	if (evloop_fd_set(sc->ev, sc->sigfd, EV_READ, on_sig, sc) == -1)
-		fatal("watch signal fd");
+	sc->sigfd = ctl_watch(sc->ev, env->ctl_fd, sched_quit, sc);
 	sc->store = store_new(sc->ev, sc->conf, "scheduler", on_store_state,
 	    sc);
 	sc->wake = store_new(sc->ev, sc->conf, "scheduler-wake", NULL, sc);
@@ -147,56 +138,15 @@ sched_teardown(struct sched *sc)
 
 /* The scheduler holds no work of its own: it can go at once. */
 static void
-sched_quit(struct sched *sc, const char *why)
+sched_quit(void *arg, const char *why)
 {
+	struct sched	*sc = arg;
+
 	if (sc->quitting)
 		return;
 	sc->quitting = 1;
 	log_info("quitting: %s", why);
 	evloop_stop(sc->ev);
-}
-
-static void
-on_ctl(struct evloop *ev, int fd, int events, void *arg)
-{
-	struct sched	*sc = arg;
-	struct ctl_msg	 m;
-	int		 n;
-
-	(void)events;
-	n = ctl_recv(fd, &m);
-	if (n == 1) {
-		if (m.type == CTL_QUIT)
-			sched_quit(sc, "told to by the master");
-		return;
-	}
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR))
-		return;
-	if (n == -1 && errno == EBADMSG) {
-		log_warnx("ctl: malformed message ignored");
-		return;
-	}
-	if (n == -1)
-		log_warn("ctl: recv");
-	evloop_fd_del(ev, fd);
-	sched_quit(sc, "master gone");
-}
-
-static void
-on_sig(struct evloop *ev, int fd, int events, void *arg)
-{
-	struct sched	*sc = arg;
-	int		 sig;
-
-	(void)events;
-	while ((sig = sig_read(fd, NULL)) > 0)
-		if (sig == SIGTERM)
-			sched_quit(sc, "SIGTERM");
-	if (sig == -1) {
-		log_warn("signal fd");
-		evloop_fd_del(ev, fd);
-	}
 }
 
 /* (Re)connected: whatever fell due meanwhile is promoted now. */

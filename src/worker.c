@@ -15,7 +15,6 @@
 #include <sys/queue.h>
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +29,6 @@
 #include "evloop.h"
 #include "log.h"
 #include "proc.h"
-#include "sig.h"
 #include "store.h"
 #include "task.h"
 #include "util.h"
@@ -134,10 +132,8 @@ struct worker {
 
 static void	worker_setup(struct worker *, struct proc_env *);
 static void	worker_teardown(struct worker *);
-static void	worker_quit(struct worker *, const char *);
+static void	worker_quit(void *, const char *);
 static void	check_exit(struct worker *);
-static void	on_ctl(struct evloop *, int, int, void *);
-static void	on_sig(struct evloop *, int, int, void *);
 static void	on_store_state(struct store *, int, void *);
 static void	kick_later(struct worker *, uint64_t);
 static void	on_kick(struct evloop *, void *);
@@ -217,12 +213,7 @@ worker_setup(struct worker *w, struct proc_env *env)
 	for (i = 0; i < w->nslots; i++)
 		w->slots[i].w = w;
 
-	if (evloop_fd_set(w->ev, env->ctl_fd, EV_READ, on_ctl, w) == -1)
-		fatal("watch ctl fd");
-	if ((w->sigfd = sig_open((int[]){ SIGTERM }, 1)) == -1)
-		fatal("sig_open");
-	if (evloop_fd_set(w->ev, w->sigfd, EV_READ, on_sig, w) == -1)
-		fatal("watch signal fd");
+	w->sigfd = ctl_watch(w->ev, env->ctl_fd, worker_quit, w);
 	w->dispatch = dispatch_new(w->ev);
 	w->cstore = store_new(w->ev, w->conf, "worker-claim", on_store_state,
 	    w);
@@ -257,9 +248,10 @@ worker_teardown(struct worker *w)
 
 /* Stop claiming; let what runs finish, then go (check_exit). */
 static void
-worker_quit(struct worker *w, const char *why)
+worker_quit(void *arg, const char *why)
 {
-	uint64_t	wait, margin;
+	struct worker	*w = arg;
+	uint64_t	 wait, margin;
 
 	if (w->quitting)
 		return;
@@ -334,49 +326,6 @@ on_shutdown_timer(struct evloop *ev, void *arg)
 	}
 	outcomes_flush(w);
 	check_exit(w);
-}
-
-static void
-on_ctl(struct evloop *ev, int fd, int events, void *arg)
-{
-	struct worker	*w = arg;
-	struct ctl_msg	 m;
-	int		 n;
-
-	(void)events;
-	n = ctl_recv(fd, &m);
-	if (n == 1) {
-		if (m.type == CTL_QUIT)
-			worker_quit(w, "told to by the master");
-		return;
-	}
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR))
-		return;
-	if (n == -1 && errno == EBADMSG) {
-		log_warnx("ctl: malformed message ignored");
-		return;
-	}
-	if (n == -1)
-		log_warn("ctl: recv");
-	evloop_fd_del(ev, fd);
-	worker_quit(w, "master gone");
-}
-
-static void
-on_sig(struct evloop *ev, int fd, int events, void *arg)
-{
-	struct worker	*w = arg;
-	int		 sig;
-
-	(void)events;
-	while ((sig = sig_read(fd, NULL)) > 0)
-		if (sig == SIGTERM)
-			worker_quit(w, "SIGTERM");
-	if (sig == -1) {
-		log_warn("signal fd");
-		evloop_fd_del(ev, fd);
-	}
 }
 
 static void
