@@ -149,6 +149,17 @@ util_random(void *buf, size_t n)
 	close(fd);
 }
 
+uint32_t
+util_xorshift32(void *arg)
+{
+	uint32_t	*x = arg;
+
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
 void
 util_task_id(char id[TD_ID_LEN + 1])
 {

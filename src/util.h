@@ -29,6 +29,11 @@ size_t	util_strlcpy(char *, const char *, size_t);
 
 /* Fill buf with n random bytes (getrandom, /dev/urandom fallback). */
 void	util_random(void *, size_t);
+/*
+ * xorshift32 on the uint32_t state arg points at (never 0): plenty for
+ * weighted picks and backoff jitter; the rnd seam of wrr.h and backoff.h.
+ */
+uint32_t	util_xorshift32(void *);
 /* A task id: 32 lowercase hex digits from 16 random bytes, NUL-terminated. */
 #define TD_ID_LEN	32
 void	util_task_id(char id[TD_ID_LEN + 1]);

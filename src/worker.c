@@ -172,7 +172,6 @@ static int	outcome_send(struct outcome *);
 static void	on_outcome(struct store *, struct redisReply *, void *);
 static void	outcome_log(const struct outcome *, int);
 static const char *reply_field(const struct redisReply *, const char *);
-static uint32_t	xorshift(void *);
 
 int
 worker_main(struct proc_env *env)
@@ -373,7 +372,8 @@ claim_next(struct worker *w)
 		return;
 	if (!store_is_up(w->store))
 		return;		/* on_store_state calls again */
-	wrr_order(w->weights, (size_t)w->conf->nqueues, w->order, xorshift, w);
+	wrr_order(w->weights, (size_t)w->conf->nqueues, w->order, util_xorshift32,
+	    &w->rnd);
 	w->pos = 0;
 	claim_send(w);
 }
@@ -771,7 +771,7 @@ outcome_result(struct worker *w, const char *queue, const char *id,
 	util_strlcpy(o->error, error, sizeof(o->error));
 	if (kind == OUT_RETRY)
 		o->next_at = o->now + backoff_delay(TD_MAX(attempt, 1),
-		    p->min_backoff_ms, p->max_backoff_ms, xorshift, w);
+		    p->min_backoff_ms, p->max_backoff_ms, util_xorshift32, &w->rnd);
 	outcomes_flush(w);
 }
 
@@ -908,15 +908,3 @@ reply_field(const struct redisReply *r, const char *name)
 	return NULL;
 }
 
-/* xorshift32: plenty for weighted picks and backoff jitter. */
-static uint32_t
-xorshift(void *arg)
-{
-	struct worker	*w = arg;
-	uint32_t	 x = w->rnd;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return w->rnd = x;
-}

@@ -14,32 +14,7 @@
 #define M	(60 * S)
 
 /* A scripted rnd(): hands out vals in turn and counts the calls. */
-struct script {
-	const uint32_t	*vals;
-	size_t		 nvals;
-	size_t		 calls;
-};
-
-static uint32_t
-script_rnd(void *arg)
-{
-	struct script	*s = arg;
-
-	ck_assert_msg(s->calls < s->nvals, "rnd called %zu times, scripted %zu",
-	    s->calls + 1, s->nvals);
-	return s->vals[s->calls++];
-}
-
-static uint32_t
-xorshift(void *arg)
-{
-	uint32_t	*x = arg;
-
-	*x ^= *x << 13;
-	*x ^= *x >> 17;
-	*x ^= *x << 5;
-	return *x;
-}
+#include "rnd.h"
 
 static const struct {
 	const char	*label;
@@ -154,7 +129,7 @@ START_TEST(test_delay_bounds)
 					nom = backoff_nominal(n, mins[i],
 					    maxs[j]);
 					d = backoff_delay(n, mins[i], maxs[j],
-					    xorshift, &x);
+					    util_xorshift32, &x);
 					ck_assert_uint_le(d, nom);
 					ck_assert_uint_ge(d, nom / 2);
 					ck_assert_uint_le(d, maxs[j]);
@@ -185,7 +160,7 @@ START_TEST(test_delay_spreads)
 	int		k;
 
 	for (k = 0; k < 10000; k++) {
-		d = backoff_delay(1, 10 * S, 10 * M, xorshift, &x);
+		d = backoff_delay(1, 10 * S, 10 * M, util_xorshift32, &x);
 		lo = d < lo ? d : lo;
 		hi = d > hi ? d : hi;
 	}

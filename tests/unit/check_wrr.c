@@ -14,32 +14,7 @@
 
 #define NMAX	8
 
-struct script {
-	const uint32_t	*vals;
-	size_t		 nvals;
-	size_t		 calls;
-};
-
-static uint32_t
-script_rnd(void *arg)
-{
-	struct script	*s = arg;
-
-	ck_assert_msg(s->calls < s->nvals, "rnd called %zu times, scripted %zu",
-	    s->calls + 1, s->nvals);
-	return s->vals[s->calls++];
-}
-
-static uint32_t
-xorshift(void *arg)
-{
-	uint32_t	*x = arg;
-
-	*x ^= *x << 13;
-	*x ^= *x >> 17;
-	*x ^= *x << 5;
-	return *x;
-}
+#include "rnd.h"
 
 static const struct {
 	const char	*label;
@@ -101,7 +76,7 @@ START_TEST(test_empty)
 {
 	size_t	order[1] = { 42 };
 
-	wrr_order(NULL, 0, order, xorshift, NULL);
+	wrr_order(NULL, 0, order, util_xorshift32, NULL);
 	ck_assert_uint_eq(order[0], 42);
 }
 END_TEST
@@ -128,12 +103,12 @@ START_TEST(test_permutation)
 	int		seen[NMAX], round;
 
 	for (round = 0; round < 20000; round++) {
-		n = 1 + xorshift(&x) % NMAX;
+		n = 1 + util_xorshift32(&x) % NMAX;
 		for (i = 0, npos = 0; i < n; i++) {
-			w[i] = (int)(xorshift(&x) % 5);
+			w[i] = (int)(util_xorshift32(&x) % 5);
 			npos += w[i] > 0;
 		}
-		wrr_order(w, n, order, xorshift, &x);
+		wrr_order(w, n, order, util_xorshift32, &x);
 		memset(seen, 0, sizeof(seen));
 		for (i = 0; i < n; i++) {
 			ck_assert_uint_lt(order[i], n);
@@ -175,7 +150,7 @@ START_TEST(test_distribution)
 	for (i = 0; i < n; i++)
 		total += w[i];
 	for (r = 0; r < rounds; r++) {
-		wrr_order(w, n, order, xorshift, &x);
+		wrr_order(w, n, order, util_xorshift32, &x);
 		first[order[0]]++;
 	}
 	for (i = 0; i < n; i++) {
@@ -198,7 +173,7 @@ START_TEST(test_second_place)
 	long			r;
 
 	for (r = 0; r < 200000; r++) {
-		wrr_order(w, 3, order, xorshift, &x);
+		wrr_order(w, 3, order, util_xorshift32, &x);
 		if (order[0] == 0) {
 			after0++;
 			second[order[1]]++;
