@@ -34,6 +34,7 @@
 #include "master.h"
 #include "proc.h"
 #include "sig.h"
+#include "stats.h"
 #include "util.h"
 
 #define RESPAWN_MIN_MS		1000	/* first delay after a young death */
@@ -149,6 +150,9 @@ master_run(struct conf *conf)
 		log_warn("signalfd");
 		return TD_EXIT_SOFTWARE;
 	}
+	/* Before the first fork too: every child shares this page. */
+	if (stats_init() == -1)
+		log_warn("stats: mmap");
 	if ((fd = listen_start(&m, conf)) == -1) {
 		close(m.sigfd);
 		return m.status;

@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "proc.h"
+#include "stats.h"
 #include "sig.h"
 #include "util.h"
 
@@ -109,6 +110,7 @@ child_init(struct proc_env *env, pid_t master)
 		snprintf(name, sizeof(name), "%s", proc_role_name(env->role));
 	util_title_set("taskdispatcher: %s", name);
 	log_procinit("%s", name);
+	stats_set_role(env->role);
 }
 
 /*
