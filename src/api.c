@@ -1,7 +1,8 @@
 /*
  * api.c: the handlers.  POST /v1/enqueue turns the body into a task and
- * stores it with one script; GET|HEAD /health pings Redis.  Anything
- * route_match() refuses is answered at once with 404 or 405.
+ * stores it with one script; GET|HEAD /health pings Redis; the operator
+ * API and /metrics go to admin.c.  Anything route_match() refuses is
+ * answered at once with 404 or 405.
  *
  * A 200 means the task is in Redis: it is sent only for the script's
  * own success reply.  No reply (the link dropped), an error reply or a
@@ -15,6 +16,7 @@
 
 #include <hiredis.h>
 
+#include "admin.h"
 #include "api.h"
 #include "log.h"
 #include "route.h"
@@ -26,6 +28,7 @@
 struct api {
 	const struct conf	*conf;
 	struct store		*store;
+	struct admin		*admin;
 	int			 pending;
 };
 
@@ -34,6 +37,7 @@ struct api_req {
 	struct api	*api;		/* NULL once cancelled */
 	api_done_fn	*done;		/* NULL once cancelled */
 	void		*conn;
+	struct admin_op	*op;		/* an operator API request */
 	char		 id[TD_ID_LEN + 1];
 	char		 queue[TD_NAME_MAX];
 };
@@ -43,6 +47,10 @@ static struct api_req *enqueue(struct api *, const struct http_request *,
 		    api_done_fn *, void *);
 static void	on_ping(struct store *, struct redisReply *, void *);
 static void	on_enqueue(struct store *, struct redisReply *, void *);
+static struct api_req *admin(struct api *, const struct route_match *,
+		    const struct http_request *, api_done_fn *, void *);
+static void	on_admin(void *, int, const char *, const char *, size_t,
+		    const char *);
 static struct api_req *req_new(struct api *, api_done_fn *, void *);
 static void	req_detach(struct api_req *);
 static void	answer_error(api_done_fn *, void *, int, const char *,
@@ -56,6 +64,7 @@ api_new(const struct conf *conf, struct store *store)
 
 	api->conf = conf;
 	api->store = store;
+	api->admin = admin_new(conf, store);
 	return api;
 }
 
@@ -64,6 +73,8 @@ api_free(struct api *api)
 {
 	if (api != NULL && api->pending > 0)
 		log_warnx("api freed with %d requests pending", api->pending);
+	if (api != NULL)
+		admin_free(api->admin);
 	free(api);
 }
 
@@ -89,6 +100,8 @@ api_handle(struct api *api, const struct http_request *req,
 		return enqueue(api, req, done, conn);
 	case ROUTE_NONE:
 		break;
+	default:
+		return admin(api, &m, req, done, conn);
 	}
 	if (m.status == 405) {
 		snprintf(allow, sizeof(allow), "Allow: %s\r\n",
@@ -107,6 +120,40 @@ api_cancel(struct api_req *r)
 		return;
 	/* The store still holds r: its callback frees it, telling no one. */
 	req_detach(r);
+	if (r->op != NULL) {
+		/* admin.c holds the op, not r: r is ours to free. */
+		admin_cancel(r->op);
+		free(r);
+	}
+}
+
+/* The operator API: admin.c answers through on_admin, which frees r. */
+static struct api_req *
+admin(struct api *api, const struct route_match *m,
+    const struct http_request *req, api_done_fn *done, void *conn)
+{
+	struct api_req	*r = req_new(api, done, conn);
+	struct admin_op	*op;
+
+	api->pending++;
+	if ((op = admin_handle(api->admin, m, req, on_admin, r)) == NULL)
+		return NULL;	/* answered already */
+	r->op = op;
+	return r;
+}
+
+static void
+on_admin(void *arg, int status, const char *ctype, const char *body,
+    size_t len, const char *extra)
+{
+	struct api_req	*r = arg;
+	api_done_fn	*done = r->done;
+	void		*conn = r->conn;
+
+	req_detach(r);
+	free(r);
+	if (done != NULL)
+		done(conn, status, ctype, body, len, extra);
 }
 
 static struct api_req *
@@ -137,7 +184,7 @@ on_ping(struct store *s, struct redisReply *reply, void *arg)
 	if (done == NULL)
 		return;
 	if (reply_is(reply, "PONG"))
-		done(conn, 200, ok, sizeof(ok) - 1, NULL);
+		done(conn, 200, NULL, ok, sizeof(ok) - 1, NULL);
 	else
 		answer_error(done, conn, 503, UNAVAILABLE, NULL);
 }
@@ -200,7 +247,7 @@ on_enqueue(struct store *s, struct redisReply *reply, void *arg)
 	req_detach(r);
 	free(r);
 	if (done != NULL && reply_is(reply, "OK"))
-		done(conn, 200, body, (size_t)n, NULL);
+		done(conn, 200, NULL, body, (size_t)n, NULL);
 	else if (done != NULL)
 		answer_error(done, conn, 503, UNAVAILABLE, NULL);
 	free(body);
@@ -240,7 +287,7 @@ answer_error(api_done_fn *done, void *conn, int code, const char *msg,
 	size_t	 len;
 
 	body = route_error_json(code, msg, &len);
-	done(conn, code, body, len, extra);
+	done(conn, code, NULL, body, len, extra);
 	free(body);
 }
 

@@ -21,13 +21,14 @@ struct api;
 struct api_req;
 
 /*
- * The answer.  body is JSON (application/json) of len bytes; extra is NULL
- * or "Name: value\r\n" lines (Allow with a 405).  Both are valid only for
- * the duration of the call.  The answer is the same for HEAD and GET: not
+ * The answer.  body is of len bytes, its Content-Type ctype, or JSON
+ * (application/json) when ctype is NULL; extra is NULL or "Name:
+ * value\r\n" lines (Allow with a 405).  All are valid only for the
+ * duration of the call.  The answer is the same for HEAD and GET: not
  * sending the body of a HEAD answer is the caller's business.
  */
-typedef void api_done_fn(void *conn, int status, const char *body,
-    size_t len, const char *extra);
+typedef void api_done_fn(void *conn, int status, const char *ctype,
+    const char *body, size_t len, const char *extra);
 
 /* conf (queues, max_body) and store must outlive the api. */
 struct api	*api_new(const struct conf *, struct store *);

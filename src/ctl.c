@@ -21,12 +21,28 @@
 
 static void	watch_ctl(struct evloop *, int, int, void *);
 static void	watch_sig(struct evloop *, int, int, void *);
+static void	ready_send(int);
+static void	on_ready_timeout(struct evloop *, void *);
 
 /* The one watch of this process (see ctl_watch). */
 static struct {
 	ctl_quit_fn	*quit;
 	void		*arg;
 } watch;
+
+/* The readiness of this process (see ctl_ready_wait). */
+static struct {
+	struct evloop	*ev;
+	ctl_ready_fn	*cb;
+	void		*arg;
+	int		 fd;		/* -1 until ctl_ready_wait */
+	uint32_t	 gen;
+	uint64_t	 wait_ms;
+	uint64_t	 timer;
+	int		 sent;		/* CTL_READY is out */
+	int		 up;		/* last link state seen */
+	int		 told;		/* last link state sent */
+} ready = { .fd = -1 };
 
 int
 ctl_pair(int fds[2])
@@ -144,4 +160,71 @@ watch_sig(struct evloop *ev, int fd, int events, void *arg)
 		log_warn("signal fd");
 		evloop_fd_del(ev, fd);
 	}
+}
+
+void
+ctl_ready_wait(struct evloop *ev, int ctl_fd, uint32_t gen, uint64_t wait_ms,
+    ctl_ready_fn *cb, void *arg)
+{
+	ready.ev = ev;
+	ready.fd = ctl_fd;
+	ready.gen = gen;
+	ready.wait_ms = wait_ms;
+	ready.cb = cb;
+	ready.arg = arg;
+	if (ready.up) {
+		ready_send(1);
+		return;
+	}
+	ready.timer = evloop_timer_add(ev, wait_ms, on_ready_timeout, NULL);
+}
+
+void
+ctl_redis_state(int up)
+{
+	ready.up = up != 0;
+	if (ready.fd == -1)
+		return;			/* before ctl_ready_wait: it looks */
+	if (!ready.sent) {
+		if (ready.up)
+			ready_send(1);
+		return;
+	}
+	if (ready.up == ready.told)
+		return;
+	if (ctl_send(ready.fd, CTL_REDIS, ready.gen, (uint64_t)ready.up) == -1)
+		log_warn("ctl: send REDIS");
+	else
+		ready.told = ready.up;
+}
+
+/*
+ * READY goes out once.  The role's callback runs after the send, so that
+ * a listener accepting its first connection is already counted by the
+ * master.
+ */
+static void
+ready_send(int up)
+{
+	evloop_timer_del(ready.ev, ready.timer);
+	ready.timer = 0;
+	ready.sent = 1;
+	ready.told = up;
+	if (ctl_send(ready.fd, CTL_READY, ready.gen, (uint64_t)up) == -1)
+		log_warn("ctl: send READY");
+	if (ready.cb != NULL)
+		ready.cb(ready.arg);
+}
+
+static void
+on_ready_timeout(struct evloop *ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+	ready.timer = 0;
+	if (ready.sent)
+		return;
+	log_warnx("redis not up after %llu ms; ready without it (requests "
+	    "get 503 until it is)", (unsigned long long)ready.wait_ms);
+	ready_send(ready.up);
 }

@@ -62,6 +62,7 @@ struct listener {
 	struct store		*store;
 	struct api		*api;
 	int			 listen_fd;
+	int			 ready;		/* may accept (see on_ready) */
 	int			 accepting;	/* listen_fd is in the loop */
 	uint64_t		 full_logged;	/* when "max_connections" was */
 	uint64_t		 accept_timer;
@@ -110,7 +111,8 @@ static int	conn_read(struct conn *);
 static int	conn_drain(struct conn *);
 static void	conn_process(struct conn *);
 static void	conn_continue(struct conn *);
-static void	on_answer(void *, int, const char *, size_t, const char *);
+static void	on_answer(void *, int, const char *, const char *, size_t,
+		    const char *);
 static void	conn_error(struct conn *, int, const char *);
 static int	conn_flush(struct conn *);
 static int	conn_linger(struct conn *);
@@ -122,6 +124,8 @@ static void	conn_close(struct conn *);
 static void	log_request(const struct conn *, int);
 static void	on_quit_timer(struct evloop *, void *);
 static void	quit(void *, const char *);
+static void	on_ready(void *);
+static void	on_store_state(struct store *, int, void *);
 static int	fd_nonblock(int);
 
 int
@@ -142,16 +146,15 @@ listener_main(struct proc_env *env)
 		return TD_EXIT_SOFTWARE;
 	}
 	l.sig_fd = ctl_watch(l.ev, l.ctl_fd, quit, &l);
-	l.store = store_new(l.ev, l.conf, "listener", NULL, NULL);
+	l.store = store_new(l.ev, l.conf, "listener", on_store_state, &l);
 	l.api = api_new(l.conf, l.store);
-	accept_resume(&l);
-	if (!l.accepting)
-		fatal("evloop_fd_set listen fd=%d", l.listen_fd);
+	/*
+	 * Not accepting yet: on a reload the socket is shared with the old
+	 * generation's listener, which answers well until we can too.
+	 */
+	ctl_ready_wait(l.ev, l.ctl_fd, env->gen, CTL_READY_WAIT_MS(l.conf),
+	    on_ready, &l);
 	store_connect(l.store);
-	if (ctl_send(l.ctl_fd, CTL_READY, env->gen, 0) == -1)
-		log_warn("ctl_send READY");
-	log_debug("listening fd=%d max_connections=%d", l.listen_fd,
-	    l.conf->max_connections);
 
 	if (evloop_run(l.ev) == -1) {
 		log_warnx("event loop failed; exiting");
@@ -243,7 +246,7 @@ accept_pause(struct listener *l)
 static void
 accept_resume(struct listener *l)
 {
-	if (l->accepting || l->quitting || l->listen_fd == -1 ||
+	if (!l->ready || l->accepting || l->quitting || l->listen_fd == -1 ||
 	    l->accept_timer != 0 || l->nconns >= l->conf->max_connections)
 		return;
 	if (evloop_fd_set(l->ev, l->listen_fd, EV_READ, on_accept, l) == -1) {
@@ -414,8 +417,8 @@ conn_continue(struct conn *c)
 
 /* The api's answer: queue it, then go on with what is already read. */
 static void
-on_answer(void *arg, int status, const char *body, size_t len,
-    const char *extra)
+on_answer(void *arg, int status, const char *ctype, const char *body,
+    size_t len, const char *extra)
 {
 	struct conn		*c = arg;
 	struct http_request	*req = &c->parser.req;
@@ -424,8 +427,8 @@ on_answer(void *arg, int status, const char *body, size_t len,
 	head = strcmp(req->method, "HEAD") == 0;
 	keep = req->keep_alive && !c->l->quitting;
 	c->pending = NULL;
-	http_response(&c->out, status, "application/json", head ? NULL : body,
-	    len, keep, extra);
+	http_response(&c->out, status, ctype != NULL ? ctype :
+	    "application/json", head ? NULL : body, len, keep, extra);
 	log_request(c, status);
 	http_parser_next(&c->parser);
 	c->busy = 0;
@@ -671,6 +674,30 @@ quit(void *arg, const char *why)
 	}
 	if (l->nconns == 0)
 		evloop_stop(l->ev);
+}
+
+/* Redis is up, or we waited long enough for it: start accepting. */
+static void
+on_ready(void *arg)
+{
+	struct listener	*l = arg;
+
+	if (l->quitting)
+		return;
+	l->ready = 1;
+	accept_resume(l);
+	if (!l->accepting)
+		fatal("evloop_fd_set listen fd=%d", l->listen_fd);
+	log_debug("listening fd=%d max_connections=%d redis=%s", l->listen_fd,
+	    l->conf->max_connections, store_is_up(l->store) ? "up" : "down");
+}
+
+static void
+on_store_state(struct store *st, int up, void *arg)
+{
+	(void)st;
+	(void)arg;
+	ctl_redis_state(up);
 }
 
 static void

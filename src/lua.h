@@ -1,6 +1,7 @@
 /*
  * lua.h: the Lua scripts of src/lua/, embedded by build-aux/lua2c.sh.
- * One script per state change of a task; see store.h for the key layout.
+ * One script per state change of a task, and the operator API's reads and
+ * bulk changes; see store.h for the key layout.
  */
 #ifndef TD_LUA_H
 #define TD_LUA_H
@@ -15,5 +16,10 @@ extern const char lua_handback[];
 extern const char lua_promote[];
 extern const char lua_sweep[];
 extern const char lua_trim[];
+extern const char lua_qinfo[];
+extern const char lua_list[];
+extern const char lua_get[];
+extern const char lua_requeue[];
+extern const char lua_remove[];
 
 #endif

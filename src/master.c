@@ -13,6 +13,12 @@
  * the new children say READY, tells the old ones to finish and exit
  * (nginx).  Older generations are never respawned; their config stays
  * alive until their last child is gone.
+ *
+ * Under systemd (Type=notify) the master alone speaks for the unit:
+ * READY=1 once the first generation is up and Redis answers, RELOADING=1
+ * and READY=1 around a reload, STOPPING=1, a STATUS= line whenever the
+ * picture changes, and WATCHDOG=1 while the serving generation is whole
+ * and its Redis links are up (see notify_update and on_watchdog).
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -33,6 +39,8 @@
 #include "log.h"
 #include "master.h"
 #include "proc.h"
+#include "redischeck.h"
+#include "sdnotify.h"
 #include "sig.h"
 #include "stats.h"
 #include "util.h"
@@ -45,6 +53,10 @@
 #define BIND_RETRY_STEP_MS	100
 #define KILL_GRACE_MS		5000	/* on top of shutdown_timeout */
 #define LISTEN_BACKLOG		511
+#define REDIS_GRACE_MS		10000	/* watchdog: a Redis link may be
+					 * down this long (a Redis restart) */
+#define STATUS_MAX		1024
+#define NOTE_MAX		512
 
 struct master;
 struct gen;
@@ -59,6 +71,9 @@ struct slot {
 	int		 ready;		/* sent CTL_READY since its spawn */
 	int		 quitting;	/* told to quit: its exit is expected */
 	int		 config_fail;	/* exited EX_CONFIG: never respawn */
+	int		 redis_up;	/* its Redis link, as it last said */
+	uint64_t	 redis_down;	/* monotonic ms it went down */
+	unsigned	 spawns;	/* forks into this slot */
 	uint64_t	 started;	/* monotonic ms of the last spawn */
 	uint64_t	 delay;		/* wait before the next young respawn */
 	uint64_t	 timer;		/* pending respawn; 0 when none */
@@ -89,6 +104,13 @@ struct master {
 	int		 stop_signals;	/* SIGTERM/SIGINTs seen */
 	uint64_t	 kill_timer;
 	int		 status;	/* exit code of master_run */
+
+	/* sd_notify: what the service manager was last told. */
+	int		 sd_ready;	/* the first READY=1 is out */
+	uint64_t	 watchdog_ms;	/* WATCHDOG=1 interval; 0: none */
+	uint64_t	 watchdog_timer;
+	char		 sd_status[STATUS_MAX];
+	char		 note[NOTE_MAX];	/* the last reload's failure */
 };
 
 static int	listen_open(const char *, int, char *, size_t);
@@ -112,7 +134,8 @@ static void	child_config_failed(struct master *, struct slot *);
 static void	reap(struct master *);
 static void	reload_request(struct master *);
 static void	reload_start(struct master *);
-static int	reload_conf(struct master *, struct conf *, int *);
+static int	reload_conf(struct master *, struct conf *, int *, char *,
+		    size_t);
 static void	reload_check(struct master *);
 static void	reload_commit(struct master *, int);
 static void	reload_abort(struct master *, const char *);
@@ -122,6 +145,12 @@ static void	kill_all(struct master *);
 static void	check_done(struct master *);
 static void	title_update(struct master *);
 static const char *env_get(const char *);
+static int	redis_check(const struct conf *);
+static int	gen_healthy(struct master *, struct gen *, int);
+static void	status_format(struct master *, char *, size_t);
+static void	notify_update(struct master *);
+static void	notify_ready(struct master *);
+static void	on_watchdog(struct evloop *, void *);
 static void	on_signal(struct evloop *, int, int, void *);
 static void	on_ctl(struct evloop *, int, int, void *);
 static void	on_respawn(struct evloop *, void *);
@@ -153,28 +182,86 @@ master_run(struct conf *conf)
 	/* Before the first fork too: every child shares this page. */
 	if (stats_init() == -1)
 		log_warn("stats: mmap");
-	if ((fd = listen_start(&m, conf)) == -1) {
+	/* Unsets $NOTIFY_SOCKET before any fork: no child inherits it. */
+	(void)sdnotify_init();
+	if (redis_check(conf) == -1) {
 		close(m.sigfd);
+		sdnotify_close();
+		return TD_EXIT_CONFIG;
+	}
+	if ((fd = listen_start(&m, conf)) == -1) {
+		(void)sdnotify_send("STATUS=cannot listen; exiting");
+		close(m.sigfd);
+		sdnotify_close();
 		return m.status;
 	}
 	m.ev = evloop_new();
 	if (evloop_fd_set(m.ev, m.sigfd, EV_READ, on_signal, &m) == -1)
 		fatal("evloop_fd_set");
+	if ((m.watchdog_ms = sdnotify_watchdog_usec() / 2000) > 0)
+		m.watchdog_timer = evloop_timer_add(m.ev, m.watchdog_ms,
+		    on_watchdog, &m);
 	g = gen_new(&m, conf, 0, fd);
 	m.cur = g;
 	title_update(&m);
 	log_info("starting generation %u: listener, %d worker%s, scheduler",
 	    g->num, conf->workers, conf->workers == 1 ? "" : "s");
 	gen_start(&m, g);
+	notify_update(&m);
 	if (evloop_run(m.ev) == -1 && m.status == TD_EXIT_OK)
 		m.status = TD_EXIT_SOFTWARE;
+	evloop_timer_del(m.ev, m.watchdog_timer);
 
 	while ((g = m.gens) != NULL)
 		gen_free(&m, g);
 	evloop_free(m.ev);
 	close(m.sigfd);
+	(void)sdnotify_send("STATUS=exiting with status %d", m.status);
+	sdnotify_close();
 	log_info("exiting with status %d", m.status);
 	return m.status;
+}
+
+/*
+ * ARCHITECTURE.md says the master never talks to Redis.  This is the one
+ * deliberate exception: once, before the first fork, a blocking look at
+ * the server's version and persistence settings, so that a Redis too old
+ * to run on stops us with a clear message (exit 78) instead of a respawn
+ * loop, and one that may lose tasks is named in the log at start, where
+ * an operator looks.  Unreachable is no reason not to start: the
+ * children connect and retry by themselves.  -1: refuse to start.
+ */
+static int
+redis_check(const struct conf *conf)
+{
+	struct redischeck_report	 r;
+	char				 err[256];
+	int				 i;
+
+	(void)sdnotify_send("STATUS=checking redis at %s", conf->redis_addr);
+	if (redischeck_run(conf, &r, err, sizeof(err)) == -1) {
+		log_warnx("redis check: %s addr=%s; starting anyway (the "
+		    "children keep trying)", err, conf->redis_addr);
+		return 0;
+	}
+	for (i = 0; i < r.nmsg; i++) {
+		if (r.msg[i].level == REDISCHECK_INFO)
+			log_info("%s", r.msg[i].text);
+		else
+			log_warnx("%s", r.msg[i].text);
+	}
+	if (r.refuse) {
+		log_warnx("refusing to start: redis at %s cannot run "
+		    "taskdispatcher", conf->redis_addr);
+		(void)sdnotify_send("STATUS=refusing to start: redis %s at %s "
+		    "is older than %d.%d", r.version, conf->redis_addr,
+		    REDISCHECK_MIN_MAJOR, REDISCHECK_MIN_MINOR);
+		return -1;
+	}
+	log_info("redis check: version %s addr=%s warnings=%d",
+	    r.version[0] != '\0' ? r.version : "unknown", conf->redis_addr,
+	    r.warnings);
+	return 0;
 }
 
 /*
@@ -464,6 +551,10 @@ slot_spawn(struct master *m, struct slot *s)
 	s->ready = 0;
 	s->quitting = 0;
 	s->started = util_mono_ms();
+	s->redis_up = 0;
+	s->redis_down = s->started;
+	if (s->spawns++ > 0)
+		stats_restart(s->role);
 	if (evloop_fd_set(m->ev, fd, EV_READ, on_ctl, s) == -1)
 		fatal("evloop_fd_set");
 	log_debug("%s started (pid %ld) gen=%u", name, (long)s->pid,
@@ -649,10 +740,18 @@ reload_start(struct master *m)
 {
 	struct conf	*conf = xcalloc(1, sizeof(*conf));
 	struct gen	*g;
+	char		 err[1024];
 	int		 fd;
 
-	if (reload_conf(m, conf, &fd) == -1) {
+	/* Type=notify-reload waits for this, then for READY=1. */
+	(void)sdnotify_reloading();
+	if (reload_conf(m, conf, &fd, err, sizeof(err)) == -1) {
 		free(conf);
+		log_warnx("reload: %s; keeping generation %u", err,
+		    m->cur->num);
+		snprintf(m->note, sizeof(m->note), "reload failed: %.400s; "
+		    "kept generation %u", err, m->cur->num);
+		notify_ready(m);
 		return;
 	}
 	log_setlevel(m->verbose ? LOG_LEVEL_DEBUG : conf->log_level);
@@ -666,21 +765,22 @@ reload_start(struct master *m)
 	reload_check(m);
 }
 
-/* Load and validate; reuse the listening socket if the address stayed. */
+/*
+ * Load and validate; reuse the listening socket if the address stayed.
+ * -1 with the reason in err.
+ */
 static int
-reload_conf(struct master *m, struct conf *conf, int *fd)
+reload_conf(struct master *m, struct conf *conf, int *fd, char *err,
+    size_t errlen)
 {
 	const struct conf	*old = m->cur->conf;
-	char			 path[PATH_MAX], err[1024];
+	char			 path[PATH_MAX];
 
 	util_strlcpy(path, old->path, sizeof(path));
 	conf_defaults(conf);
-	if (conf_load(conf, path, err, sizeof(err)) == -1 ||
-	    conf_apply_env(conf, env_get, err, sizeof(err)) == -1) {
-		log_warnx("reload: %s; keeping generation %u", err,
-		    m->cur->num);
+	if (conf_load(conf, path, err, errlen) == -1 ||
+	    conf_apply_env(conf, env_get, err, errlen) == -1)
 		return -1;
-	}
 	if (conf->path[0] == '\0')
 		util_strlcpy(conf->path, path, sizeof(conf->path));
 	if (strcmp(conf->listen_host, old->listen_host) == 0 &&
@@ -689,11 +789,8 @@ reload_conf(struct master *m, struct conf *conf, int *fd)
 		return 0;
 	}
 	if ((*fd = listen_open(conf->listen_host, conf->listen_port, err,
-	    sizeof(err))) == -1) {
-		log_warnx("reload: %s; keeping generation %u", err,
-		    m->cur->num);
+	    errlen)) == -1)
 		return -1;
-	}
 	return 0;
 }
 
@@ -737,6 +834,8 @@ reload_commit(struct master *m, int timed_out)
 	gen_retire(m, old);
 	title_update(m);
 	log_info("reload: config OK, generation %u", g->num);
+	m->note[0] = '\0';
+	notify_ready(m);
 	gen_reap(m);
 	if (m->hup_queued) {
 		m->hup_queued = 0;
@@ -758,6 +857,9 @@ reload_abort(struct master *m, const char *why)
 	gen_retire(m, g);
 	log_setlevel(m->verbose ? LOG_LEVEL_DEBUG : m->cur->conf->log_level);
 	log_warnx("reload: %s; keeping generation %u", why, m->cur->num);
+	snprintf(m->note, sizeof(m->note), "reload to generation %u failed: "
+	    "%s; kept generation %u", g->num, why, m->cur->num);
+	notify_ready(m);
 	gen_reap(m);
 	if (m->hup_queued) {
 		m->hup_queued = 0;
@@ -796,6 +898,7 @@ shutdown_start(struct master *m, int status)
 	m->kill_timer = evloop_timer_add(m->ev, timeout + KILL_GRACE_MS,
 	    on_kill_timeout, m);
 	title_update(m);
+	(void)sdnotify_send("STOPPING=1\nSTATUS=stopping");
 	check_done(m);
 }
 
@@ -882,6 +985,8 @@ on_signal(struct evloop *ev, int fd, int events, void *arg)
 			/* No waiting: whatever they hold, their leases
 			 * expire and the scheduler requeues it. */
 			log_warnx("killing every child and exiting");
+			(void)sdnotify_send("STOPPING=1\nSTATUS=killing "
+			    "every child and exiting");
 			kill_all(m);
 			m->status = TD_EXIT_OK;
 			evloop_stop(m->ev);
@@ -890,6 +995,7 @@ on_signal(struct evloop *ev, int fd, int events, void *arg)
 	}
 	if (sig == -1)
 		log_warn("signalfd read");
+	notify_update(m);
 }
 
 static void
@@ -906,25 +1012,38 @@ on_ctl(struct evloop *ev, int fd, int events, void *arg)
 	slot_name(s, name, sizeof(name));
 	for (;;) {
 		if ((r = ctl_recv(fd, &msg)) == 1) {
-			if (msg.type == CTL_READY && msg.gen == s->gen->num &&
-			    !s->ready) {
+			if (msg.gen != s->gen->num)
+				continue;
+			if (msg.type == CTL_REDIS) {
+				if (s->redis_up && !msg.arg)
+					s->redis_down = util_mono_ms();
+				s->redis_up = msg.arg != 0;
+				log_debug("%s (pid %ld) redis %s gen=%u", name,
+				    (long)s->pid, msg.arg ? "up" : "down",
+				    s->gen->num);
+				continue;
+			}
+			if (msg.type == CTL_READY && !s->ready) {
 				s->ready = 1;
-				log_debug("%s (pid %ld) ready gen=%u", name,
-				    (long)s->pid, s->gen->num);
+				s->redis_up = msg.arg != 0;
+				log_debug("%s (pid %ld) ready gen=%u redis=%s",
+				    name, (long)s->pid, s->gen->num,
+				    msg.arg ? "up" : "down");
 				if (s->gen == m->pending)
 					reload_check(m);
-				return;
+				break;
 			}
 			continue;
 		}
 		if (r == -1 && errno == EAGAIN)
-			return;
+			break;
 		/* EOF: the child is gone or going; SIGCHLD tells how. */
 		if (r == -1)
 			log_warn("ctl %s (pid %ld)", name, (long)s->pid);
 		slot_ctl_close(m, s);
-		return;
+		break;
 	}
+	notify_update(m);
 }
 
 static void
@@ -938,6 +1057,7 @@ on_respawn(struct evloop *ev, void *arg)
 	if (m->stopping || !gen_live(m, s->gen) || s->pid > 0)
 		return;
 	slot_spawn(m, s);
+	notify_update(m);
 }
 
 static void
@@ -949,6 +1069,7 @@ on_ready_timeout(struct evloop *ev, void *arg)
 	m->ready_timer = 0;
 	if (m->pending != NULL)
 		reload_commit(m, 1);
+	notify_update(m);
 }
 
 static void
@@ -974,4 +1095,132 @@ on_gen_kill_timeout(struct evloop *ev, void *arg)
 	    "timeout; sending SIGKILL", g->num, gen_running(g),
 	    gen_running(g) == 1 ? "" : "ren");
 	kill_gen(g);
+}
+
+/*
+ * Whole: every slot of g (but one that exited EX_CONFIG, which never
+ * runs again) has a live child that said READY, and none has reported
+ * its Redis link down for longer than grace_ms.
+ */
+static int
+gen_healthy(struct master *m, struct gen *g, int grace_ms)
+{
+	struct slot	*s;
+	uint64_t	 now = util_mono_ms();
+	int		 i;
+
+	(void)m;
+	if (g == NULL)
+		return 0;
+	for (i = 0; i < g->nslots; i++) {
+		s = &g->slots[i];
+		if (s->config_fail)
+			continue;
+		if (s->pid == 0 || !s->ready)
+			return 0;
+		if (!s->redis_up && now - s->redis_down > (uint64_t)grace_ms)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * "generation 2: 10/10 workers, listener, scheduler up; redis up; queues
+ * critical,default,low", with what is under way in front and the last
+ * reload's failure behind.
+ */
+static void
+status_format(struct master *m, char *buf, size_t len)
+{
+	struct gen	*g = m->cur;
+	struct slot	*s;
+	char		 queues[512], lis[16], sch[16], roles[64];
+	int		 i, nw = 0, upw = 0, live = 0, rup = 0, rdown = 0;
+	size_t		 n = 0;
+
+	queues[0] = lis[0] = sch[0] = '\0';
+	for (i = 0; i < g->conf->nqueues && n < sizeof(queues); i++)
+		n += (size_t)snprintf(queues + n, sizeof(queues) - n, "%s%s",
+		    i > 0 ? "," : "", g->conf->queues[i].name);
+	for (i = 0; i < g->nslots; i++) {
+		s = &g->slots[i];
+		if (s->role == ROLE_WORKER)
+			nw++;
+		if (s->pid > 0)
+			live++;
+		if (s->pid > 0 && s->ready && s->redis_up)
+			rup++;
+		if (s->pid > 0 && s->ready && !s->redis_up)
+			rdown++;
+		if (s->role == ROLE_WORKER && s->pid > 0 && s->ready)
+			upw++;
+		if (s->role == ROLE_LISTENER || s->role == ROLE_SCHEDULER)
+			util_strlcpy(s->role == ROLE_LISTENER ? lis : sch,
+			    s->pid == 0 ? "down" : s->ready ? "up" :
+			    "starting", sizeof(lis));
+	}
+	/* "listener, scheduler up" or "listener up, scheduler starting" */
+	if (strcmp(lis, sch) == 0)
+		snprintf(roles, sizeof(roles), "listener, scheduler %s", sch);
+	else
+		snprintf(roles, sizeof(roles), "listener %s, scheduler %s",
+		    lis, sch);
+	snprintf(buf, len, "%s%sgeneration %u: %d/%d workers, %s; redis %s; "
+	    "queues %s%s%s", m->stopping ? "stopping; " : "",
+	    m->pending != NULL ? "reloading; " : "", g->num, upw, nw, roles,
+	    rdown > 0 ? "down" : rup == live && live > 0 ? "up" :
+	    "connecting", queues, m->note[0] != '\0' ? "; " : "", m->note);
+}
+
+/* Tell the service manager what changed; called after every event. */
+static void
+notify_update(struct master *m)
+{
+	char	status[STATUS_MAX];
+
+	if (m->cur == NULL || m->stopping)
+		return;
+	/* The first READY=1 also waits for Redis: until it answers, the
+	 * node only says 503. */
+	if (!m->sd_ready && m->pending == NULL &&
+	    gen_healthy(m, m->cur, 0)) {
+		notify_ready(m);
+		return;
+	}
+	status_format(m, status, sizeof(status));
+	if (strcmp(status, m->sd_status) == 0)
+		return;
+	util_strlcpy(m->sd_status, status, sizeof(m->sd_status));
+	(void)sdnotify_send("STATUS=%s", status);
+}
+
+/*
+ * READY=1: the first generation is up, or a reload ended (switched, or
+ * refused and the old generation kept: the manager waits either way).
+ */
+static void
+notify_ready(struct master *m)
+{
+	status_format(m, m->sd_status, sizeof(m->sd_status));
+	(void)sdnotify_send("READY=1\nSTATUS=%s", m->sd_status);
+	if (!m->sd_ready)
+		log_info("ready: %s", m->sd_status);
+	m->sd_ready = 1;
+}
+
+/*
+ * WATCHDOG=1 every WATCHDOG_USEC/2, but only while the serving
+ * generation is whole and Redis answers it (or has been gone for less
+ * than REDIS_GRACE_MS): systemd then restarts a node that cannot serve.
+ * While stopping, the loop itself is the thing to vouch for.
+ */
+static void
+on_watchdog(struct evloop *ev, void *arg)
+{
+	struct master	*m = arg;
+
+	m->watchdog_timer = evloop_timer_add(ev, m->watchdog_ms, on_watchdog,
+	    m);
+	if (m->stopping || gen_healthy(m, m->cur, REDIS_GRACE_MS))
+		(void)sdnotify_send("WATCHDOG=1");
 }

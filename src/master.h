@@ -2,7 +2,9 @@
  * master.h: the supervisor.  It owns the listening socket and the signals,
  * forks the listener, the workers and the scheduler, respawns them
  * (throttled), reloads by generations on SIGHUP and stops them on
- * SIGTERM/SIGINT.  It never talks to Redis or HTTP itself.
+ * SIGTERM/SIGINT.  It never talks to Redis or HTTP itself, but for one
+ * look at Redis before the first fork (redischeck.h).  Under systemd it
+ * alone speaks the notify protocol (sdnotify.h).
  */
 #ifndef TD_MASTER_H
 #define TD_MASTER_H

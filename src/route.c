@@ -12,16 +12,45 @@
 #include "route.h"
 #include "util.h"
 
-struct route {
-	const char	*path;
+struct route_method {
+	const char	*method;
 	enum route_id	 id;
-	const char	*methods[3];	/* NULL-terminated */
-	const char	*allow;
+};
+
+/*
+ * Paths are literal but for "{q}" and "{id}", each one segment (see
+ * route.h).  The first pattern that matches the path decides: its
+ * methods, or 405 with its Allow list.
+ */
+struct route {
+	const char		*path;
+	struct route_method	 methods[3];	/* to a NULL method */
+	const char		*allow;
 };
 
 static const struct route routes[] = {
-	{ "/health", ROUTE_HEALTH, { "GET", "HEAD", NULL }, "GET, HEAD" },
-	{ "/v1/enqueue", ROUTE_ENQUEUE, { "POST", NULL, NULL }, "POST" },
+	{ "/health", { { "GET", ROUTE_HEALTH }, { "HEAD", ROUTE_HEALTH } },
+	    "GET, HEAD" },
+	{ "/v1/enqueue", { { "POST", ROUTE_ENQUEUE } }, "POST" },
+	{ "/metrics", { { "GET", ROUTE_METRICS }, { "HEAD", ROUTE_METRICS } },
+	    "GET, HEAD" },
+	{ "/v1/stats", { { "GET", ROUTE_STATS } }, "GET" },
+	{ "/v1/queues", { { "GET", ROUTE_QUEUES } }, "GET" },
+	{ "/v1/queues/{q}", { { "GET", ROUTE_QUEUE } }, "GET" },
+	{ "/v1/queues/{q}:pause", { { "POST", ROUTE_QUEUE_PAUSE } }, "POST" },
+	{ "/v1/queues/{q}:resume", { { "POST", ROUTE_QUEUE_RESUME } },
+	    "POST" },
+	{ "/v1/queues/{q}:purge", { { "POST", ROUTE_QUEUE_PURGE } }, "POST" },
+	{ "/v1/queues/{q}/tasks", { { "GET", ROUTE_TASKS } }, "GET" },
+	{ "/v1/queues/{q}/tasks:retry", { { "POST", ROUTE_TASKS_RETRY } },
+	    "POST" },
+	{ "/v1/queues/{q}/tasks:delete", { { "POST", ROUTE_TASKS_DELETE } },
+	    "POST" },
+	{ "/v1/queues/{q}/tasks/{id}", { { "GET", ROUTE_QUEUE_TASK } },
+	    "GET" },
+	{ "/v1/tasks/{id}", { { "GET", ROUTE_TASK },
+	    { "DELETE", ROUTE_TASK_DELETE } }, "GET, DELETE" },
+	{ "/v1/tasks/{id}:retry", { { "POST", ROUTE_TASK_RETRY } }, "POST" },
 };
 
 struct code_name {
@@ -37,7 +66,7 @@ static const struct code_name status_names[] = {
 	{ 404, "NOT_FOUND" },
 	{ 405, "UNIMPLEMENTED" },
 	{ 408, "DEADLINE_EXCEEDED" },
-	{ 409, "ALREADY_EXISTS" },
+	{ 409, "FAILED_PRECONDITION" },
 	{ 413, "INVALID_ARGUMENT" },
 	{ 429, "RESOURCE_EXHAUSTED" },
 	{ 431, "INVALID_ARGUMENT" },
@@ -88,6 +117,9 @@ static const struct code_name reasons[] = {
 };
 
 static const char	*code_lookup(const struct code_name *, size_t, int);
+static int		 pattern_match(const char *, const char *, size_t,
+			    struct route_match *);
+static int		 hexval(int);
 static size_t		 json_escape(char *, const char *, size_t);
 static size_t		 utf8_len(const unsigned char *, size_t);
 
@@ -104,9 +136,9 @@ route_match(const char *method, const char *path, size_t pathlen,
 	const char		*q, *slash;
 	size_t			 i, j;
 
+	memset(m, 0, sizeof(*m));
 	m->id = ROUTE_NONE;
 	m->status = 404;
-	m->allow = NULL;
 	if (path == NULL || method == NULL)
 		return;
 	if ((q = memchr(path, '?', pathlen)) != NULL)
@@ -126,12 +158,12 @@ route_match(const char *method, const char *path, size_t pathlen,
 	}
 	for (i = 0; i < TD_NELEM(routes); i++) {
 		r = &routes[i];
-		if (strlen(r->path) != pathlen ||
-		    memcmp(r->path, path, pathlen) != 0)
+		if (!pattern_match(r->path, path, pathlen, m))
 			continue;
-		for (j = 0; r->methods[j] != NULL; j++)
-			if (strcmp(method, r->methods[j]) == 0) {
-				m->id = r->id;
+		for (j = 0; j < TD_NELEM(r->methods) &&
+		    r->methods[j].method != NULL; j++)
+			if (strcmp(method, r->methods[j].method) == 0) {
+				m->id = r->methods[j].id;
 				m->status = 0;
 				return;
 			}
@@ -139,6 +171,99 @@ route_match(const char *method, const char *path, size_t pathlen,
 		m->allow = r->allow;
 		return;
 	}
+	m->queue = m->task = NULL;
+	m->queuelen = m->tasklen = 0;
+}
+
+/* path against one pattern; the {q} and {id} it holds go into m. */
+static int
+pattern_match(const char *pat, const char *path, size_t len,
+    struct route_match *m)
+{
+	size_t	i = 0, n;
+	int	isq;
+
+	m->queue = m->task = NULL;
+	m->queuelen = m->tasklen = 0;
+	while (*pat != '\0') {
+		if (*pat == '{') {
+			isq = strncmp(pat, "{q}", 3) == 0;
+			pat += isq ? 3 : 4;
+			for (n = 0; i + n < len && path[i + n] != '/' &&
+			    path[i + n] != ':' && path[i + n] != '%' &&
+			    path[i + n] != '?' && path[i + n] != '\0'; n++)
+				;
+			if (n == 0)
+				return 0;
+			if (isq) {
+				m->queue = path + i;
+				m->queuelen = n;
+			} else {
+				m->task = path + i;
+				m->tasklen = n;
+			}
+			i += n;
+			continue;
+		}
+		if (i >= len || path[i] != *pat)
+			return 0;
+		i++;
+		pat++;
+	}
+	return i == len;
+}
+
+int
+route_query(const char *target, size_t len, const char *name, char *buf,
+    size_t buflen)
+{
+	const char	*p, *end = target + len, *amp, *eq;
+	size_t		 nl = strlen(name), o;
+	int		 hi, lo;
+
+	if (target == NULL || (p = memchr(target, '?', len)) == NULL)
+		return -1;
+	for (p++; p < end; p = amp + 1) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if ((eq != NULL ? (size_t)(eq - p) : (size_t)(amp - p)) != nl ||
+		    memcmp(p, name, nl) != 0)
+			continue;
+		for (o = 0, p = eq != NULL ? eq + 1 : amp; p < amp; p++) {
+			if (o + 1 >= buflen)
+				return -2;
+			if (*p == '+')
+				buf[o++] = ' ';
+			else if (*p != '%')
+				buf[o++] = *p;
+			else {
+				if (amp - p < 3 || (hi = hexval(p[1])) < 0 ||
+				    (lo = hexval(p[2])) < 0 ||
+				    (hi == 0 && lo == 0))
+					return -2;
+				buf[o++] = (char)(hi * 16 + lo);
+				p += 2;
+			}
+		}
+		if (buflen == 0)
+			return -2;
+		buf[o] = '\0';
+		return (int)o;
+	}
+	return -1;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 const char *

@@ -88,8 +88,9 @@ scheduler_main(struct proc_env *env)
 	struct sched	sc;
 
 	sched_setup(&sc, env);
-	if (ctl_send(env->ctl_fd, CTL_READY, env->gen, 0) == -1)
-		log_warn("ctl: READY");
+	/* Ready with the command link; "scheduler-wake" follows it. */
+	ctl_ready_wait(sc.ev, env->ctl_fd, env->gen, CTL_READY_WAIT_MS(sc.conf),
+	    NULL, NULL);
 	log_info("scheduler started queues=%d", sc.nq);
 	if (evloop_run(sc.ev) == -1)
 		fatalx("event loop failed");
@@ -157,7 +158,10 @@ on_store_state(struct store *st, int up, void *arg)
 	int		 i;
 
 	(void)st;
-	if (sc->closing || !up)
+	if (sc->closing)
+		return;
+	ctl_redis_state(up);
+	if (!up)
 		return;
 	promote_all(sc);
 	for (i = 0; i < sc->nq; i++) {

@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "lua.h"
+#include "stats.h"
 #include "store.h"
 #include "util.h"
 
@@ -46,6 +47,11 @@ enum script {
 	SCRIPT_PROMOTE,
 	SCRIPT_SWEEP,
 	SCRIPT_TRIM,
+	SCRIPT_QINFO,
+	SCRIPT_LIST,
+	SCRIPT_GET,
+	SCRIPT_REQUEUE,
+	SCRIPT_REMOVE,
 	SCRIPT_MAX
 };
 
@@ -63,6 +69,11 @@ static const struct {
 	[SCRIPT_PROMOTE] = { "promote", lua_promote },
 	[SCRIPT_SWEEP] = { "sweep", lua_sweep },
 	[SCRIPT_TRIM] = { "trim", lua_trim },
+	[SCRIPT_QINFO] = { "qinfo", lua_qinfo },
+	[SCRIPT_LIST] = { "list", lua_list },
+	[SCRIPT_GET] = { "get", lua_get },
+	[SCRIPT_REQUEUE] = { "requeue", lua_requeue },
+	[SCRIPT_REMOVE] = { "remove", lua_remove },
 };
 
 /* Handshake steps, passed as the reply callback's privdata. */
@@ -336,6 +347,7 @@ on_handshake(redisAsyncContext *ac, void *r, void *priv)
 			memcpy(s->sha[step], reply->str, SHA_LEN + 1);
 	}
 	if (bad) {
+		stats_redis_error();
 		snprintf(s->lasterr, sizeof(s->lasterr), "%s: %s",
 		    step == HS_AUTH ? "AUTH" : step == HS_SELECT ? "SELECT" :
 		    step == HS_PING ? "PING" : "SCRIPT LOAD",
@@ -388,6 +400,8 @@ link_down(struct store *s)
 	if (s->freed || !s->want)
 		return;
 	if (s->told != 0) {
+		if (s->told == 1)
+			stats_redis_error();	/* a link lost */
 		log_warnx("redis unavailable: %s store=%s addr=%s",
 		    s->lasterr[0] ? s->lasterr : "connection closed", s->name,
 		    s->conf->redis_addr);
@@ -614,7 +628,8 @@ on_reply(redisAsyncContext *ac, void *r, void *priv)
 		if (req_send(s, ac, q) == 0)
 			return;
 		reply = NULL;
-	}
+	} else if (reply->type == REDIS_REPLY_ERROR)
+		stats_redis_error();
 	s->inflight--;
 	if (q->cb != NULL)
 		q->cb(s, reply, q->arg);
@@ -704,6 +719,7 @@ store_enqueue(struct store *s, const struct task *t, uint64_t now,
 	args_key(&a, s, t->queue, "t", t->id);
 	args_key(&a, s, t->queue, "pending", NULL);
 	args_key(&a, s, t->queue, "scheduled", NULL);
+	args_key(&a, s, t->queue, "stats", NULL);
 	args_str(&a, t->id);
 	args_str(&a, t->queue);
 	args_str(&a, t->url != NULL ? t->url : "");
@@ -718,7 +734,7 @@ store_enqueue(struct store *s, const struct task *t, uint64_t now,
 	args_u64(&a, now);
 	wake_channel(s, chan, sizeof(chan));
 	args_str(&a, chan);
-	return submit(s, SCRIPT_ENQUEUE, 3, &a, cb, arg);
+	return submit(s, SCRIPT_ENQUEUE, 4, &a, cb, arg);
 }
 
 int
@@ -732,12 +748,13 @@ store_claim(struct store *s, const char *queue, uint64_t now,
 	args_key(&a, s, queue, "pending", NULL);
 	args_key(&a, s, queue, "active", NULL);
 	args_key(&a, s, queue, "lease", NULL);
+	args_key(&a, s, queue, "conf", NULL);
 	snprintf(base, sizeof(base), "%s:{%s}:t:", s->conf->redis_prefix,
 	    queue);
 	args_str(&a, base);
 	args_u64(&a, lease_until);
 	args_str(&a, token);
-	return submit(s, SCRIPT_CLAIM, 3, &a, cb, arg);
+	return submit(s, SCRIPT_CLAIM, 4, &a, cb, arg);
 }
 
 int
@@ -767,10 +784,12 @@ store_lease(struct store *s, const char *queue, const char *id, uint64_t now,
 	args_key(&a, s, queue, "active", NULL);
 	args_key(&a, s, queue, "lease", NULL);
 	args_key(&a, s, queue, "t", id);
+	args_key(&a, s, queue, "pending", NULL);
+	args_key(&a, s, queue, "conf", NULL);
 	args_str(&a, id);
 	args_u64(&a, lease_until);
 	args_str(&a, token);
-	return submit(s, SCRIPT_LEASE, 3, &a, cb, arg);
+	return submit(s, SCRIPT_LEASE, 5, &a, cb, arg);
 }
 
 int
@@ -798,12 +817,14 @@ store_ack(struct store *s, const char *queue, const char *id,
 	args_key(&a, s, queue, "lease", NULL);
 	args_key(&a, s, queue, "done", NULL);
 	args_key(&a, s, queue, "t", id);
+	args_key(&a, s, queue, "stats", NULL);
+	args_key(&a, s, queue, "minute", NULL);
 	args_str(&a, id);
 	args_str(&a, token);
 	args_u64(&a, now);
 	args_u64(&a, res->status > 0 ? (uint64_t)res->status : 0);
 	args_u64(&a, res->dur_ms);
-	return submit(s, SCRIPT_ACK, 4, &a, cb, arg);
+	return submit(s, SCRIPT_ACK, 6, &a, cb, arg);
 }
 
 int
@@ -819,6 +840,8 @@ store_retry(struct store *s, const char *queue, const char *id,
 	args_key(&a, s, queue, "retry", NULL);
 	args_key(&a, s, queue, "dead", NULL);
 	args_key(&a, s, queue, "t", id);
+	args_key(&a, s, queue, "stats", NULL);
+	args_key(&a, s, queue, "minute", NULL);
 	args_str(&a, id);
 	args_str(&a, token);
 	args_u64(&a, now);
@@ -828,7 +851,7 @@ store_retry(struct store *s, const char *queue, const char *id,
 	args_u64(&a, res->dur_ms);
 	wake_channel(s, chan, sizeof(chan));
 	args_str(&a, chan);
-	return submit(s, SCRIPT_RETRY, 5, &a, cb, arg);
+	return submit(s, SCRIPT_RETRY, 7, &a, cb, arg);
 }
 
 int
@@ -875,6 +898,7 @@ store_sweep(struct store *s, const char *queue, uint64_t now,
 	args_key(&a, s, queue, "lease", NULL);
 	args_key(&a, s, queue, "retry", NULL);
 	args_key(&a, s, queue, "dead", NULL);
+	args_key(&a, s, queue, "stats", NULL);
 	snprintf(base, sizeof(base), "%s:{%s}:t:", s->conf->redis_prefix,
 	    queue);
 	args_str(&a, base);
@@ -882,7 +906,7 @@ store_sweep(struct store *s, const char *queue, uint64_t now,
 	args_u64(&a, lease_ms);
 	args_u64(&a, max_retries > 0 ? (uint64_t)max_retries : 0);
 	args_u64(&a, limit > 0 ? (uint64_t)limit : 1);
-	return submit(s, SCRIPT_SWEEP, 4, &a, cb, arg);
+	return submit(s, SCRIPT_SWEEP, 5, &a, cb, arg);
 }
 
 int
@@ -894,13 +918,145 @@ store_trim(struct store *s, const char *queue, uint64_t done_before,
 
 	args_key(&a, s, queue, "done", NULL);
 	args_key(&a, s, queue, "dead", NULL);
+	args_key(&a, s, queue, "minute", NULL);
 	snprintf(base, sizeof(base), "%s:{%s}:t:", s->conf->redis_prefix,
 	    queue);
 	args_str(&a, base);
 	args_u64(&a, done_before);
 	args_u64(&a, dead_before);
 	args_u64(&a, limit > 0 ? (uint64_t)limit : 1);
-	return submit(s, SCRIPT_TRIM, 2, &a, cb, arg);
+	args_u64(&a, util_wall_ms());
+	return submit(s, SCRIPT_TRIM, 3, &a, cb, arg);
+}
+
+/*
+ * The operator API.
+ */
+static void
+args_base(struct args *a, const struct store *s, const char *queue)
+{
+	char	base[TD_NAME_MAX + 80];
+
+	snprintf(base, sizeof(base), "%s:{%s}:t:", s->conf->redis_prefix,
+	    queue);
+	args_str(a, base);
+}
+
+int
+store_qinfo(struct store *s, const char *queue, store_cb *cb, void *arg)
+{
+	static const char *const	 keys[] = { "pending", "active",
+	    "scheduled", "retry", "dead", "done", "conf", "stats", "minute" };
+	struct args			 a = { 0 };
+	size_t				 i;
+
+	for (i = 0; i < TD_NELEM(keys); i++)
+		args_key(&a, s, queue, keys[i], NULL);
+	args_base(&a, s, queue);
+	return submit(s, SCRIPT_QINFO, (int)TD_NELEM(keys), &a, cb, arg);
+}
+
+int
+store_list(struct store *s, const char *queue, const char *state,
+    const char *order, const char *token, int size, const char *url,
+    store_cb *cb, void *arg)
+{
+	struct args	a = { 0 };
+
+	args_key(&a, s, queue, state, NULL);
+	args_base(&a, s, queue);
+	args_str(&a, order);
+	args_str(&a, token != NULL ? token : "");
+	args_u64(&a, size > 0 ? (uint64_t)size : 1);
+	args_str(&a, url != NULL ? url : "");
+	return submit(s, SCRIPT_LIST, 1, &a, cb, arg);
+}
+
+int
+store_get(struct store *s, const char *queue, const char *id, store_cb *cb,
+    void *arg)
+{
+	struct args	a = { 0 };
+
+	args_key(&a, s, queue, "t", id);
+	args_key(&a, s, queue, "scheduled", NULL);
+	args_key(&a, s, queue, "retry", NULL);
+	args_str(&a, id);
+	return submit(s, SCRIPT_GET, 3, &a, cb, arg);
+}
+
+int
+store_task_state(struct store *s, const char *queue, const char *id,
+    store_cb *cb, void *arg)
+{
+	struct args	a = { 0 };
+
+	args_str(&a, "HGET");
+	args_key(&a, s, queue, "t", id);
+	args_str(&a, "state");
+	return submit(s, -1, 0, &a, cb, arg);
+}
+
+int
+store_requeue(struct store *s, const char *queue, const char *mode,
+    const char *what, int limit, store_cb *cb, void *arg)
+{
+	struct args	a = { 0 };
+
+	args_key(&a, s, queue, "pending", NULL);
+	args_key(&a, s, queue, "scheduled", NULL);
+	args_key(&a, s, queue, "retry", NULL);
+	args_key(&a, s, queue, "dead", NULL);
+	args_base(&a, s, queue);
+	args_str(&a, mode);
+	args_str(&a, what);
+	args_u64(&a, limit > 0 ? (uint64_t)limit : 1);
+	return submit(s, SCRIPT_REQUEUE, 4, &a, cb, arg);
+}
+
+int
+store_remove(struct store *s, const char *queue, const char *mode,
+    const char *what, int limit, store_cb *cb, void *arg)
+{
+	static const char *const	 keys[] = { "pending", "active",
+	    "lease", "scheduled", "retry", "dead", "done" };
+	struct args			 a = { 0 };
+	size_t				 i;
+
+	for (i = 0; i < TD_NELEM(keys); i++)
+		args_key(&a, s, queue, keys[i], NULL);
+	args_base(&a, s, queue);
+	args_str(&a, mode);
+	args_str(&a, what);
+	args_u64(&a, limit > 0 ? (uint64_t)limit : 1);
+	return submit(s, SCRIPT_REMOVE, (int)TD_NELEM(keys), &a, cb, arg);
+}
+
+/* One command, so atomic without a script. */
+int
+store_pause(struct store *s, const char *queue, int paused, store_cb *cb,
+    void *arg)
+{
+	struct args	a = { 0 };
+
+	args_str(&a, paused ? "HSET" : "HDEL");
+	args_key(&a, s, queue, "conf", NULL);
+	args_str(&a, "paused");
+	if (paused)
+		args_str(&a, "1");
+	return submit(s, -1, 0, &a, cb, arg);
+}
+
+int
+store_info(struct store *s, store_cb *cb, void *arg)
+{
+	struct args	a = { 0 };
+
+	args_str(&a, "INFO");
+	args_str(&a, "server");
+	args_str(&a, "memory");
+	args_str(&a, "persistence");
+	return submit(s, -1, 0, &a, cb, arg);
 }
 
 /*

@@ -10,7 +10,9 @@
  * cluster slot):
  *   P:{q}:t:ID       hash  url method headers body state created eta
  *                          attempts token last_status last_error last_dur
- *                          finished
+ *                          finished, and once attempted: hn (attempts
+ *                          recorded) and a:1, a:2, ... (JSON {time,
+ *                          status, error, dur})
  *   P:{q}:pending    list  ready IDs; LPUSH in, taken from the right (FIFO)
  *   P:{q}:active     list  IDs claimed by a worker
  *   P:{q}:lease      zset  ID -> lease expiry (wall ms)
@@ -18,6 +20,12 @@
  *   P:{q}:retry      zset  ID -> time of the next attempt
  *   P:{q}:dead       zset  ID -> time it ran out of retries
  *   P:{q}:done       zset  ID -> completion time
+ *   P:{q}:conf       hash  paused ("1" while paused)
+ *   P:{q}:stats      hash  counters: enqueued dispatched succeeded failed
+ *                          retried dead, dur_sum dur_count (ms) and the
+ *                          duration histogram d:<le> (per bucket)
+ *   P:{q}:minute     hash  "<minute>:ok" / "<minute>:fail" dispatches per
+ *                          minute (wall ms / 60000), the last hour
  *   P:wake           pub/sub channel: a due time earlier than the
  *                    scheduler may know of (delayed enqueue, retry)
  */
@@ -74,8 +82,9 @@ int	store_enqueue(struct store *, const struct task *, uint64_t now,
 /*
  * Fast-path claim on one queue: move one ID pending -> active, lease it
  * until lease_until under token, count the attempt.  Reply: nil when the
- * queue is empty, else the task hash as a flat [field, value, ...] array
- * with "id" first (parse with store_task_from_reply).
+ * queue is empty, status "PAUSED" when it is paused (nothing moves),
+ * else the task hash as a flat [field, value, ...] array with "id" first
+ * (parse with store_task_from_reply).
  */
 int	store_claim(struct store *, const char *queue, uint64_t now,
 	    uint64_t lease_until, const char *token, store_cb *, void *);
@@ -83,7 +92,8 @@ int	store_claim(struct store *, const char *queue, uint64_t now,
 int	store_blmove(struct store *, const char *queue, double timeout_s,
 	    store_cb *, void *);
 /* After BLMOVE: lease the moved ID.  Reply as store_claim (nil if the
- * task hash is gone; the ID is then dropped from active). */
+ * task hash is gone; the ID is then dropped from active; "PAUSED" with
+ * the ID back at the right end of pending). */
 int	store_lease(struct store *, const char *queue, const char *id,
 	    uint64_t now, uint64_t lease_until, const char *token, store_cb *,
 	    void *);
@@ -121,6 +131,32 @@ int	store_trim(struct store *, const char *queue, uint64_t done_before,
 /* SUBSCRIBE P:wake; cb is called for every message (and on re-subscribe
  * after a reconnect) with the published due time as a string. */
 int	store_subscribe_wake(struct store *, store_cb *, void *);
+
+/*
+ * The operator API.  qinfo: one queue's counts, paused, oldest pending
+ * created, stats and minute hashes (see src/lua/qinfo.lua).  list: one
+ * page of a state (order "list", "asc" or "desc"; src/lua/list.lua).
+ * get: a whole task and its next run time, or nil.  task_state: HGET of
+ * the state.  requeue/remove: mode "one"/"ids"/"state"/"all" with an ID,
+ * IDs joined by ",", or a state, at most limit IDs per call (see the
+ * scripts).  pause: set or clear P:{q}:conf paused.  info: INFO server
+ * memory persistence.
+ */
+int	store_qinfo(struct store *, const char *queue, store_cb *, void *);
+int	store_list(struct store *, const char *queue, const char *state,
+	    const char *order, const char *token, int size, const char *url,
+	    store_cb *, void *);
+int	store_get(struct store *, const char *queue, const char *id,
+	    store_cb *, void *);
+int	store_task_state(struct store *, const char *queue, const char *id,
+	    store_cb *, void *);
+int	store_requeue(struct store *, const char *queue, const char *mode,
+	    const char *what, int limit, store_cb *, void *);
+int	store_remove(struct store *, const char *queue, const char *mode,
+	    const char *what, int limit, store_cb *, void *);
+int	store_pause(struct store *, const char *queue, int paused,
+	    store_cb *, void *);
+int	store_info(struct store *, store_cb *, void *);
 
 /* Parse a claim/lease reply into t (queue set by the caller's arg). */
 int	store_task_from_reply(struct task *, const char *queue,

@@ -39,6 +39,7 @@
 #define DRAIN_MS	5000	/* at exit, wait this long for Redis */
 #define BLMOVE_S	1.0	/* idle path: block this long per BLMOVE */
 #define OUTCOME_TRIES	10	/* error replies before giving up */
+#define PAUSE_MS	1000	/* skip a queue found paused this long */
 
 enum claim_state {
 	CLAIM_NONE = 0,
@@ -119,6 +120,8 @@ struct worker {
 	char			 ctoken[TOKEN_MAX];
 	uint64_t		 csent;		/* sent at, monotonic */
 	unsigned		 blcount;	/* rotates the idle queue */
+	/* Monotonic ms until which a queue found paused is skipped. */
+	uint64_t		 paused_until[TD_QUEUE_MAX];
 
 	char			 host[TD_HOST_MAX];
 	uint64_t		 tokcount;
@@ -150,6 +153,9 @@ static void	on_lease(struct store *, struct redisReply *, void *);
 static int	claim_reply_bad(struct worker *, struct redisReply *,
 		    const char *);
 static void	token_make(struct worker *, char *, size_t);
+static int	reply_paused(struct worker *, const struct redisReply *);
+static int	queue_paused(const struct worker *, size_t);
+static void	wait_paused(struct worker *);
 
 static void	slot_start(struct worker *, const struct redisReply *,
 		    const char *, const char *, uint64_t);
@@ -181,8 +187,10 @@ worker_main(struct proc_env *env)
 
 	memset(&w, 0, sizeof(w));
 	worker_setup(&w, env);
-	if (ctl_send(env->ctl_fd, CTL_READY, env->gen, 0) == -1)
-		log_warn("ctl: send READY");
+	/* READY once both Redis links are up (on_store_state), or anyway
+	 * after the wait: the master's reload waits for it. */
+	ctl_ready_wait(w.ev, env->ctl_fd, env->gen, CTL_READY_WAIT_MS(w.conf),
+	    NULL, NULL);
 	log_debug("worker ready concurrency=%d queues=%d", w.nslots,
 	    w.conf->nqueues);
 	rc = evloop_run(w.ev);
@@ -333,6 +341,9 @@ on_store_state(struct store *st, int up, void *arg)
 	struct worker	*w = arg;
 
 	(void)st;
+	if (!w->closing)
+		ctl_redis_state(store_is_up(w->store) &&
+		    store_is_up(w->cstore));
 	if (w->closing || !up)
 		return;
 	outcomes_flush(w);
@@ -375,7 +386,13 @@ claim_next(struct worker *w)
 	wrr_order(w->weights, (size_t)w->conf->nqueues, w->order, util_xorshift32,
 	    &w->rnd);
 	w->pos = 0;
-	claim_send(w);
+	while (w->pos < (size_t)w->conf->nqueues &&
+	    queue_paused(w, w->order[w->pos]))
+		w->pos++;
+	if (w->pos < (size_t)w->conf->nqueues)
+		claim_send(w);
+	else
+		claim_idle(w);
 }
 
 static void
@@ -398,10 +415,18 @@ claim_send(struct worker *w)
 static void
 claim_idle(struct worker *w)
 {
-	int	i;
+	int	i = 0, k;
 
-	i = (int)(((unsigned)(w->env->index > 0 ? w->env->index - 1 : 0) +
-	    w->blcount++) % (unsigned)w->conf->nqueues);
+	for (k = 0; k < w->conf->nqueues; k++) {
+		i = (int)(((unsigned)(w->env->index > 0 ? w->env->index - 1 :
+		    0) + w->blcount++) % (unsigned)w->conf->nqueues);
+		if (!queue_paused(w, (size_t)i))
+			break;
+	}
+	if (k == w->conf->nqueues) {
+		wait_paused(w);
+		return;
+	}
 	util_strlcpy(w->cqueue, w->conf->queues[i].name, sizeof(w->cqueue));
 	if (store_blmove(w->cstore, w->cqueue, BLMOVE_S, on_blmove, w) == -1) {
 		claim_end(w, 1);
@@ -456,13 +481,17 @@ on_claim(struct store *st, struct redisReply *r, void *arg)
 		claim_end(w, 0);
 		return;
 	}
-	/* nil: this queue is empty; try the next one, then go idle. */
+	/* nil (empty) or paused: try the next queue, then go idle. */
+	(void)reply_paused(w, r);
 	w->claiming = CLAIM_NONE;
 	if (w->quitting) {
 		check_exit(w);
 		return;
 	}
-	if (++w->pos < (size_t)w->conf->nqueues)
+	while (++w->pos < (size_t)w->conf->nqueues &&
+	    queue_paused(w, w->order[w->pos]))
+		;
+	if (w->pos < (size_t)w->conf->nqueues)
 		claim_send(w);
 	else
 		claim_idle(w);
@@ -519,13 +548,56 @@ on_lease(struct store *st, struct redisReply *r, void *arg)
 	(void)st;
 	if (claim_reply_bad(w, r, "lease"))
 		return;
-	if (r->type != REDIS_REPLY_ARRAY) {	/* the task is gone */
+	/* The task is gone, or back in pending because of a pause. */
+	if (r->type != REDIS_REPLY_ARRAY) {
+		(void)reply_paused(w, r);
 		claim_end(w, 0);
 		return;
 	}
 	w->claiming = CLAIM_NONE;
 	slot_start(w, r, w->cqueue, w->ctoken, w->csent);
 	claim_end(w, 0);
+}
+
+/*
+ * A "PAUSED" answer from claim or lease: skip that queue for PAUSE_MS,
+ * then ask again; a resume is seen within about a second, and a paused
+ * queue costs one claim a second, never a busy loop.
+ */
+static int
+reply_paused(struct worker *w, const struct redisReply *r)
+{
+	int	i;
+
+	if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "PAUSED") != 0)
+		return 0;
+	for (i = 0; i < w->conf->nqueues; i++)
+		if (strcmp(w->conf->queues[i].name, w->cqueue) == 0) {
+			if (!queue_paused(w, (size_t)i))
+				log_debug("queue paused; skipping it "
+				    "queue=%s", w->cqueue);
+			w->paused_until[i] = util_mono_ms() + PAUSE_MS;
+		}
+	return 1;
+}
+
+static int
+queue_paused(const struct worker *w, size_t i)
+{
+	return w->paused_until[i] > util_mono_ms();
+}
+
+/* Every queue is paused: try again when the first one's pause is up. */
+static void
+wait_paused(struct worker *w)
+{
+	uint64_t	now = util_mono_ms(), first = UINT64_MAX;
+	int		i;
+
+	for (i = 0; i < w->conf->nqueues; i++)
+		first = TD_MIN(first, w->paused_until[i]);
+	w->claiming = CLAIM_NONE;
+	kick_later(w, first > now ? first - now + 1 : 1);
 }
 
 /* "<host>:<pid>:<n>": unique per claim across hosts and restarts. */
@@ -883,9 +955,13 @@ outcome_log(const struct outcome *o, int ok)
 		log_info("%s task=%s queue=%s", what[o->kind], o->id,
 		    o->queue);
 	else if (o->kind == OUT_ACK)
-		log_info("%s task=%s queue=%s attempt=%d status=%d dur_ms=%llu",
-		    what[o->kind], o->id, o->queue, o->attempt, o->status,
-		    (unsigned long long)o->dur_ms);
+		log_info("%s task=%s queue=%s status=%d attempts=%d "
+		    "dur_ms=%llu", what[o->kind], o->id, o->queue, o->status,
+		    o->attempt, (unsigned long long)o->dur_ms);
+	else if (o->kind == OUT_DEAD)
+		log_info("%s task=%s queue=%s status=%d attempts=%d "
+		    "error=\"%s\"", what[o->kind], o->id, o->queue, o->status,
+		    o->attempt, o->error);
 	else
 		log_info("%s task=%s queue=%s attempt=%d status=%d dur_ms=%llu "
 		    "error=\"%s\"", what[o->kind], o->id, o->queue, o->attempt,

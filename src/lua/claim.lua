@@ -3,13 +3,18 @@
 -- without a lease.
 --
 -- KEYS[1] P:{q}:pending  KEYS[2] P:{q}:active  KEYS[3] P:{q}:lease
+-- KEYS[4] P:{q}:conf
 -- ARGV[1] task key base "P:{q}:t:"  ARGV[2] lease_until (wall ms)
 -- ARGV[3] token
 --
--- Returns nil when the queue is empty, else the task hash as a flat
--- [field, value, ...] array with "id" first.
+-- Returns nil when the queue is empty, status PAUSED when the queue is
+-- paused (nothing moves), else the task hash as a flat [field, value, ...]
+-- array with "id" first.
 if ARGV[3] == '' then
 	return redis.error_reply('ERR claim without a token')
+end
+if redis.call('HGET', KEYS[4], 'paused') == '1' then
+	return redis.status_reply('PAUSED')
 end
 -- IDs of deleted tasks are skipped; the bound keeps one call short even
 -- if many of them pile up at the head of the list.

@@ -3,6 +3,7 @@
 -- channel so that a scheduler sleeping past its due time wakes up.
 --
 -- KEYS[1] P:{q}:t:ID  KEYS[2] P:{q}:pending  KEYS[3] P:{q}:scheduled
+-- KEYS[4] P:{q}:stats
 -- ARGV[1] id  ARGV[2] queue  ARGV[3] url  ARGV[4] method
 -- ARGV[5] headers (JSON object)  ARGV[6] body  ARGV[7] created (wall ms)
 -- ARGV[8] eta (wall ms)  ARGV[9] now (wall ms)  ARGV[10] wake channel
@@ -30,4 +31,5 @@ if later then
 else
 	redis.call('LPUSH', KEYS[2], ARGV[1])
 end
+redis.call('HINCRBY', KEYS[4], 'enqueued', 1)
 return redis.status_reply('OK')

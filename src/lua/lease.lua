@@ -2,12 +2,15 @@
 -- pending -> active; lease it now, as claim does.
 --
 -- KEYS[1] P:{q}:active  KEYS[2] P:{q}:lease  KEYS[3] P:{q}:t:ID
+-- KEYS[4] P:{q}:pending  KEYS[5] P:{q}:conf
 -- ARGV[1] id  ARGV[2] lease_until (wall ms)  ARGV[3] token
 --
 -- Returns the task hash as a flat array with "id" first, or nil when the
 -- ID is no longer ours: gone from active (the sweep recovered it
 -- meanwhile), leased under another worker's token, or deleted (then it is
--- dropped from active too).
+-- dropped from active too).  Status PAUSED when the queue was paused
+-- meanwhile: the ID goes back to the right end of pending, next in line
+-- as it was, with no attempt counted.
 if ARGV[3] == '' then
 	return redis.error_reply('ERR lease without a token')
 end
@@ -24,6 +27,12 @@ end
 -- nobody leased; the worker that moved it takes over.
 if tok ~= '' then
 	return false
+end
+if redis.call('HGET', KEYS[5], 'paused') == '1' then
+	redis.call('LREM', KEYS[1], 0, ARGV[1])
+	redis.call('ZREM', KEYS[2], ARGV[1])
+	redis.call('RPUSH', KEYS[4], ARGV[1])
+	return redis.status_reply('PAUSED')
 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('HINCRBY', KEYS[3], 'attempts', 1)

@@ -2,12 +2,41 @@
 -- next_at is 0 (out of retries).  Checks the lease like ack.
 --
 -- KEYS[1] P:{q}:active  KEYS[2] P:{q}:lease  KEYS[3] P:{q}:retry
--- KEYS[4] P:{q}:dead  KEYS[5] P:{q}:t:ID
+-- KEYS[4] P:{q}:dead  KEYS[5] P:{q}:t:ID  KEYS[6] P:{q}:stats
+-- KEYS[7] P:{q}:minute
 -- ARGV[1] id  ARGV[2] token  ARGV[3] now (wall ms)  ARGV[4] next_at
 -- ARGV[5] HTTP status (0 none)  ARGV[6] error  ARGV[7] duration (ms)
 -- ARGV[8] wake channel
 --
--- Returns 1 when recorded, 0 when the lease was not ours.
+-- Counts the failed dispatch (its duration too) and records the attempt
+-- like ack.  Returns 1 when recorded, 0 when the lease was not ours.
+-- The duration histogram: one field per bucket (not cumulative; the
+-- renderer adds them up), upper bounds in ms with their "le" labels.
+local function observe(stats, ms)
+	local bounds = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000,
+	    10000, 30000, 60000, 300000, 1800000}
+	local les = {'0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5',
+	    '1', '2.5', '5', '10', '30', '60', '300', '1800'}
+	local le = '+Inf'
+	for i, b in ipairs(bounds) do
+		if ms <= b then
+			le = les[i]
+			break
+		end
+	end
+	redis.call('HINCRBY', stats, 'd:' .. le, 1)
+	redis.call('HINCRBY', stats, 'dur_sum', ms)
+	redis.call('HINCRBY', stats, 'dur_count', 1)
+end
+
+-- One attempt in the task's history: a:1, a:2, ... (hn counts them, so a
+-- dead task retried by hand keeps its earlier attempts).
+local function record(key, now, status, err, dur)
+	local n = redis.call('HINCRBY', key, 'hn', 1)
+	redis.call('HSET', key, 'a:' .. n, cjson.encode({time = now,
+	    status = status, error = err, dur = dur}))
+end
+
 if ARGV[2] == '' or redis.call('HGET', KEYS[5], 'token') ~= ARGV[2] then
 	return 0
 end
@@ -23,4 +52,15 @@ else
 	redis.call('HSET', KEYS[5], 'state', 'dead', 'finished', ARGV[3])
 	redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 end
+local now, dur = tonumber(ARGV[3]), tonumber(ARGV[7])
+record(KEYS[5], now, tonumber(ARGV[5]), ARGV[6], dur)
+redis.call('HINCRBY', KEYS[6], 'dispatched', 1)
+redis.call('HINCRBY', KEYS[6], 'failed', 1)
+if tonumber(ARGV[4]) > 0 then
+	redis.call('HINCRBY', KEYS[6], 'retried', 1)
+else
+	redis.call('HINCRBY', KEYS[6], 'dead', 1)
+end
+observe(KEYS[6], dur)
+redis.call('HINCRBY', KEYS[7], math.floor(now / 60000) .. ':fail', 1)
 return 1

@@ -1,12 +1,13 @@
 -- sweep: recover tasks whose worker is gone.
 --
 -- KEYS[1] P:{q}:active  KEYS[2] P:{q}:lease  KEYS[3] P:{q}:retry
--- KEYS[4] P:{q}:dead
+-- KEYS[4] P:{q}:dead  KEYS[5] P:{q}:stats
 -- ARGV[1] task key base "P:{q}:t:"  ARGV[2] now (wall ms)
 -- ARGV[3] lease (ms)  ARGV[4] max_retries  ARGV[5] limit
 --
 -- (a) At most limit expired leases: the task goes to retry at once (the
 --     scheduler promotes it), or to dead when its attempts are used up.
+--     The lost attempt goes into the task's history and the stats.
 -- (b) An ID in active with no lease (its worker died between BLMOVE and
 --     the lease) gets a lease of its own, and is recovered like any other
 --     once that expires.  IDs of deleted tasks are dropped from active.
@@ -25,14 +26,20 @@ for _, id in ipairs(ids) do
 		expired = expired + 1
 		redis.call('HSET', key, 'token', '', 'last_error',
 		    'lease expired')
+		local n = redis.call('HINCRBY', key, 'hn', 1)
+		redis.call('HSET', key, 'a:' .. n, cjson.encode({
+		    time = tonumber(now), status = 0,
+		    error = 'lease expired', dur = 0}))
 		local att = redis.call('HGET', key, 'attempts')
 		if (tonumber(att) or 0) > maxr then
 			redis.call('HSET', key, 'state', 'dead',
 			    'finished', now)
 			redis.call('ZADD', KEYS[4], now, id)
+			redis.call('HINCRBY', KEYS[5], 'dead', 1)
 		else
 			redis.call('HSET', key, 'state', 'retry')
 			redis.call('ZADD', KEYS[3], now, id)
+			redis.call('HINCRBY', KEYS[5], 'retried', 1)
 		end
 	end
 end

@@ -153,3 +153,65 @@ def test_dump_matches_sample(binary, srcdir):
     # The dump lists the seed queues; compare per section kind.
     assert {x for x in dump if x[0] != "queue.NAME"} == \
         {x for x in sample if x[0] != "queue.NAME"}
+
+
+def conf_c_keys(srcdir):
+    """(section, key) pairs of the conf_keys[] table in src/conf.c, the
+    keys the daemon really accepts; SECT_QUEUE keys count as queue.NAME."""
+    text = read(srcdir, "src/conf.c")
+    m = re.search(r"conf_keys\[\]\s*=\s*\{(.*?)^\};", text, re.S | re.M)
+    assert m, "no conf_keys[] table in src/conf.c"
+    pairs = re.findall(r"\{\s*SECT_([A-Z]+),\s*\"([a-z_]+)\"", m.group(1))
+    assert pairs, "conf_keys[] parsed to nothing"
+    return {("queue.NAME" if s == "QUEUE" else s.lower(), k)
+            for s, k in pairs}
+
+
+def test_conf_c_keys_documented(srcdir):
+    """Every key src/conf.c accepts is in conf(5) and in the sample, and
+    the contract above names no key the code lacks."""
+    code = conf_c_keys(srcdir)
+    documented = man_keys(read(srcdir, "man/taskdispatcher.conf.5.in"))
+    sample = sample_keys(read(srcdir, "etc/taskdispatcher.conf"))
+    missing = sorted(f"[{s}] {k}" for s, k in code - documented)
+    assert missing == [], f"src/conf.c keys not in conf(5): {missing}"
+    missing = sorted(f"[{s}] {k}" for s, k in code - sample)
+    assert missing == [], f"src/conf.c keys not in the sample: {missing}"
+    contract = {(s, k) for s, ks in KEYS.items() for k in ks}
+    stale = sorted(f"[{s}] {k}" for s, k in contract - code)
+    assert stale == [], f"KEYS names keys src/conf.c lacks: {stale}"
+    extra = sorted(f"[{s}] {k}" for s, k in documented - code)
+    assert extra == [], f"conf(5) documents keys src/conf.c lacks: {extra}"
+
+
+def env_vars(srcdir, files):
+    """Names passed to getenv() or to conf_apply_env's getenv_fn."""
+    names = set()
+    for rel in files:
+        text = read(srcdir, rel)
+        names |= set(re.findall(r"\bgetenv(?:_fn)?\(\"([A-Z_]+)\"\)", text))
+    return names
+
+
+def test_daemon_environment_documented(srcdir):
+    srcs = sorted(os.path.join("src", f)
+                  for f in os.listdir(os.path.join(srcdir, "src"))
+                  if f.endswith(".c") and not f.startswith("tdctl"))
+    names = env_vars(srcdir, srcs)
+    assert {"PORT", "REDIS_ADDR"} <= names, names
+    sec = man_section(read(srcdir, "man/taskdispatcher.8.in"),
+                      "ENVIRONMENT")
+    assert sec is not None, "taskdispatcher.8.in has no ENVIRONMENT"
+    missing = sorted(n for n in names
+                     if not re.search(r"\bEv %s\b" % n, sec))
+    assert missing == [], f"not in taskdispatcher(8) ENVIRONMENT: {missing}"
+
+
+def test_tdctl_environment_documented(srcdir):
+    names = env_vars(srcdir, ["src/tdctl.c"]) | {"PORT"}
+    assert {"TDCTL_SERVER", "TDCTL_TOKEN"} <= names, names
+    sec = man_section(read(srcdir, "man/tdctl.1.in"), "ENVIRONMENT")
+    assert sec is not None, "tdctl.1.in has no ENVIRONMENT"
+    missing = sorted(n for n in names
+                     if not re.search(r"\bEv %s\b" % n, sec))
+    assert missing == [], f"not in tdctl(1) ENVIRONMENT: {missing}"

@@ -64,7 +64,129 @@ static const struct {
 	{ "GET", "http://h?/health", ROUTE_NONE, 404, NULL },
 	{ "GET", "http://", ROUTE_NONE, 404, NULL },
 	{ "GET", "ftp://h/health", ROUTE_NONE, 404, NULL },
+	/* the operator API and /metrics */
+	{ "GET", "/metrics", ROUTE_METRICS, 0, NULL },
+	{ "HEAD", "/metrics", ROUTE_METRICS, 0, NULL },
+	{ "POST", "/metrics", ROUTE_NONE, 405, "GET, HEAD" },
+	{ "GET", "/metrics/", ROUTE_NONE, 404, NULL },
+	{ "GET", "/v1/stats", ROUTE_STATS, 0, NULL },
+	{ "POST", "/v1/stats", ROUTE_NONE, 405, "GET" },
+	{ "GET", "/v1/queues", ROUTE_QUEUES, 0, NULL },
+	{ "GET", "/v1/queues?x=1", ROUTE_QUEUES, 0, NULL },
+	{ "DELETE", "/v1/queues", ROUTE_NONE, 405, "GET" },
+	{ "GET", "/v1/queues/", ROUTE_NONE, 404, NULL },
+	{ "GET", "/v1/queues/default", ROUTE_QUEUE, 0, NULL },
+	{ "HEAD", "/v1/queues/default", ROUTE_NONE, 405, "GET" },
+	{ "GET", "/v1/queues/default/", ROUTE_NONE, 404, NULL },
+	{ "POST", "/v1/queues/default:pause", ROUTE_QUEUE_PAUSE, 0, NULL },
+	{ "GET", "/v1/queues/default:pause", ROUTE_NONE, 405, "POST" },
+	{ "POST", "/v1/queues/default:resume", ROUTE_QUEUE_RESUME, 0, NULL },
+	{ "POST", "/v1/queues/default:purge", ROUTE_QUEUE_PURGE, 0, NULL },
+	{ "POST", "/v1/queues/default:bogus", ROUTE_NONE, 404, NULL },
+	{ "POST", "/v1/queues/:pause", ROUTE_NONE, 404, NULL },
+	{ "POST", "/v1/queues/a%2Fb:pause", ROUTE_NONE, 404, NULL },
+	{ "GET", "/v1/queues/low/tasks", ROUTE_TASKS, 0, NULL },
+	{ "GET", "/v1/queues/low/tasks?state=dead&page_size=5", ROUTE_TASKS,
+	    0, NULL },
+	{ "POST", "/v1/queues/low/tasks", ROUTE_NONE, 405, "GET" },
+	{ "POST", "/v1/queues/low/tasks:retry", ROUTE_TASKS_RETRY, 0, NULL },
+	{ "POST", "/v1/queues/low/tasks:delete", ROUTE_TASKS_DELETE, 0, NULL },
+	{ "DELETE", "/v1/queues/low/tasks:delete", ROUTE_NONE, 405, "POST" },
+	{ "GET", "/v1/queues/low/tasks/abc", ROUTE_QUEUE_TASK, 0, NULL },
+	{ "DELETE", "/v1/queues/low/tasks/abc", ROUTE_NONE, 405, "GET" },
+	{ "GET", "/v1/queues/low/tasks/abc/x", ROUTE_NONE, 404, NULL },
+	{ "GET", "/v1/tasks/abc", ROUTE_TASK, 0, NULL },
+	{ "DELETE", "/v1/tasks/abc", ROUTE_TASK_DELETE, 0, NULL },
+	{ "PUT", "/v1/tasks/abc", ROUTE_NONE, 405, "GET, DELETE" },
+	{ "POST", "/v1/tasks/abc:retry", ROUTE_TASK_RETRY, 0, NULL },
+	{ "GET", "/v1/tasks/abc:retry", ROUTE_NONE, 405, "POST" },
+	{ "POST", "/v1/tasks/abc:run", ROUTE_NONE, 404, NULL },
+	{ "GET", "/v1/tasks/", ROUTE_NONE, 404, NULL },
+	{ "GET", "/v1/tasks", ROUTE_NONE, 404, NULL },
+	{ "GET", "http://h/v1/tasks/abc", ROUTE_TASK, 0, NULL },
 };
+
+/* What {q} and {id} captured. */
+static const struct {
+	const char	*method;
+	const char	*path;
+	const char	*queue;
+	const char	*task;
+} capture_rows[] = {
+	{ "GET", "/v1/queues/default", "default", NULL },
+	{ "POST", "/v1/queues/q-1_x:pause", "q-1_x", NULL },
+	{ "GET", "/v1/queues/low/tasks?state=x", "low", NULL },
+	{ "GET", "/v1/queues/low/tasks/0123abcd", "low", "0123abcd" },
+	{ "GET", "/v1/tasks/0123abcd?x", NULL, "0123abcd" },
+	{ "POST", "/v1/tasks/0123abcd:retry", NULL, "0123abcd" },
+	{ "GET", "/health", NULL, NULL },
+	{ "GET", "/v1/queues/x/nope", NULL, NULL },
+};
+
+START_TEST(test_capture)
+{
+	struct route_match	m;
+
+	route_match(capture_rows[_i].method, capture_rows[_i].path,
+	    strlen(capture_rows[_i].path), &m);
+	if (capture_rows[_i].queue == NULL)
+		ck_assert_ptr_null(m.queue);
+	else {
+		ck_assert_uint_eq(m.queuelen, strlen(capture_rows[_i].queue));
+		ck_assert(memcmp(m.queue, capture_rows[_i].queue,
+		    m.queuelen) == 0);
+	}
+	if (capture_rows[_i].task == NULL)
+		ck_assert_ptr_null(m.task);
+	else {
+		ck_assert_uint_eq(m.tasklen, strlen(capture_rows[_i].task));
+		ck_assert(memcmp(m.task, capture_rows[_i].task,
+		    m.tasklen) == 0);
+	}
+}
+END_TEST
+
+/* Query parameters: {target, name, buflen, want rc, want value}. */
+static const struct {
+	const char	*target;
+	const char	*name;
+	size_t		 buflen;
+	int		 rc;
+	const char	*want;
+} query_rows[] = {
+	{ "/x?state=dead", "state", 16, 4, "dead" },
+	{ "/x?a=1&state=dead&b=2", "state", 16, 4, "dead" },
+	{ "/x?states=dead", "state", 16, -1, NULL },
+	{ "/x?xstate=dead", "state", 16, -1, NULL },
+	{ "/x?state", "state", 16, 0, "" },
+	{ "/x?state=", "state", 16, 0, "" },
+	{ "/x", "state", 16, -1, NULL },
+	{ "/x?", "state", 16, -1, NULL },
+	{ "/x?url=%2Fa%20b+c", "url", 16, 6, "/a b c" },
+	{ "/x?url=%2fA", "url", 16, 2, "/A" },
+	{ "/x?url=%2", "url", 16, -2, NULL },
+	{ "/x?url=%zz", "url", 16, -2, NULL },
+	{ "/x?url=%00", "url", 16, -2, NULL },
+	{ "/x?url=abcdef", "url", 6, -2, NULL },
+	{ "/x?url=abcde", "url", 6, 5, "abcde" },
+	{ "/x?url=a&url=b", "url", 6, 1, "a" },
+};
+
+START_TEST(test_query)
+{
+	char	buf[64];
+	int	rc;
+
+	memset(buf, 'Z', sizeof(buf));
+	rc = route_query(query_rows[_i].target, strlen(query_rows[_i].target),
+	    query_rows[_i].name, buf, query_rows[_i].buflen);
+	ck_assert_msg(rc == query_rows[_i].rc, "%s: rc %d, want %d",
+	    query_rows[_i].target, rc, query_rows[_i].rc);
+	if (query_rows[_i].want != NULL)
+		ck_assert_str_eq(buf, query_rows[_i].want);
+	ck_assert_int_eq(route_query(NULL, 0, "x", buf, sizeof(buf)), -1);
+}
+END_TEST
 
 START_TEST(test_match)
 {
@@ -128,7 +250,7 @@ static const struct {
 	{ 400, "INVALID_ARGUMENT" }, { 401, "UNAUTHENTICATED" },
 	{ 403, "PERMISSION_DENIED" }, { 404, "NOT_FOUND" },
 	{ 405, "UNIMPLEMENTED" }, { 408, "DEADLINE_EXCEEDED" },
-	{ 409, "ALREADY_EXISTS" }, { 413, "INVALID_ARGUMENT" },
+	{ 409, "FAILED_PRECONDITION" }, { 413, "INVALID_ARGUMENT" },
 	{ 429, "RESOURCE_EXHAUSTED" }, { 431, "INVALID_ARGUMENT" },
 	{ 500, "INTERNAL" }, { 501, "UNIMPLEMENTED" },
 	{ 503, "UNAVAILABLE" }, { 504, "DEADLINE_EXCEEDED" },
@@ -285,6 +407,8 @@ route_suite(void)
 	tcase_add_loop_test(tc, test_match, 0, TD_NELEM(match_rows));
 	tcase_add_loop_test(tc, test_match_len, 0, TD_NELEM(len_rows));
 	tcase_add_test(tc, test_match_null);
+	tcase_add_loop_test(tc, test_capture, 0, TD_NELEM(capture_rows));
+	tcase_add_loop_test(tc, test_query, 0, TD_NELEM(query_rows));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");
