@@ -4,6 +4,12 @@
  * API and /metrics go to admin.c.  Anything route_match() refuses is
  * answered at once with 404 or 405.
  *
+ * With API tokens configured, every request but GET|HEAD /health must
+ * carry "Authorization: Bearer <token>", or it is answered 401 before it
+ * is routed (so an unauthenticated client cannot even map the API).
+ * /metrics too: Prometheus sends a bearer token (authorization: in a
+ * scrape config), and queue names and depths are nobody else's business.
+ *
  * A 200 means the task is in Redis: it is sent only for the script's
  * own success reply.  No reply (the link dropped), an error reply or a
  * store that is not up all become 503, which tells the client to try
@@ -13,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <hiredis.h>
 
@@ -56,6 +63,8 @@ static void	req_detach(struct api_req *);
 static void	answer_error(api_done_fn *, void *, int, const char *,
 		    const char *);
 static int	reply_is(const struct redisReply *, const char *);
+static int	authorized(const struct conf *, const struct http_request *,
+		    const char **);
 
 struct api *
 api_new(const struct conf *conf, struct store *store)
@@ -89,10 +98,19 @@ api_handle(struct api *api, const struct http_request *req,
     api_done_fn *done, void *conn)
 {
 	struct route_match	 m;
+	const char		*why;
 	char			 allow[128];
 
 	route_match(req->method, req->target != NULL ? req->target : "",
 	    req->targetlen, &m);
+	if (m.id != ROUTE_HEALTH && !authorized(api->conf, req, &why)) {
+		snprintf(allow, sizeof(allow), "WWW-Authenticate: Bearer "
+		    "realm=\"taskdispatcher\"%s\r\n", strcmp(why,
+		    "missing bearer token") == 0 ? "" :
+		    ", error=\"invalid_token\"");
+		answer_error(done, conn, 401, why, allow);
+		return NULL;
+	}
 	switch (m.id) {
 	case ROUTE_HEALTH:
 		return health(api, done, conn);
@@ -289,6 +307,48 @@ answer_error(api_done_fn *done, void *conn, int code, const char *msg,
 	body = route_error_json(code, msg, &len);
 	done(conn, code, NULL, body, len, extra);
 	free(body);
+}
+
+/*
+ * Does req carry one of the configured tokens?  Constant time in what
+ * the client sent: the token is copied into a zeroed buffer of the
+ * tokens' size and compared in full with every configured token (they
+ * are zero-padded too), so neither its length, nor where it first
+ * differs, nor which token it matched shows in the time taken.
+ */
+static int
+authorized(const struct conf *conf, const struct http_request *req,
+    const char **why)
+{
+	const char	*h, *p;
+	unsigned char	 given[TD_TOKEN_MAX], diff;
+	size_t		 n, i;
+	int		 t, ok = 0, junk;
+
+	if (conf->napi_tokens == 0)
+		return 1;
+	*why = "missing bearer token";
+	if ((h = http_header_get(req, "Authorization")) == NULL)
+		return 0;
+	h += strspn(h, " \t");
+	if (strncasecmp(h, "Bearer", 6) != 0 || (h[6] != ' ' && h[6] != '\t'))
+		return 0;
+	*why = "invalid bearer token";
+	p = h + 6 + strspn(h + 6, " \t");
+	n = strcspn(p, " \t");
+	junk = n == 0 || p[n + strspn(p + n, " \t")] != '\0';
+	memset(given, 0, sizeof(given));
+	/* Too long to be a token: still compared, never equal. */
+	memcpy(given, p, TD_MIN(n, sizeof(given) - 1));
+	for (t = 0; t < conf->napi_tokens; t++) {
+		diff = n >= sizeof(given) || junk;
+		for (i = 0; i < sizeof(given); i++)
+			diff |= given[i] ^
+			    (unsigned char)conf->api_tokens[t][i];
+		ok |= diff == 0;
+	}
+	explicit_bzero(given, sizeof(given));
+	return ok;
 }
 
 /* A status reply that says exactly want ("OK", "PONG"). */

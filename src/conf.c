@@ -14,6 +14,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -55,7 +57,12 @@ enum kind {
 	KIND_REDIS_ADDR,	/* redis_addr, redis_host/port or redis_unix */
 	KIND_PASSWORD,		/* redis_password */
 	KIND_PREFIX,		/* redis_prefix */
-	KIND_LOG_LEVEL		/* log_level */
+	KIND_LOG_LEVEL,		/* log_level */
+	KIND_TOKENS,		/* api_tokens */
+	KIND_TOKEN_FILE,	/* api_token_file */
+	KIND_USER,		/* user */
+	KIND_GROUP,		/* group */
+	KIND_TARGETS		/* a struct netpolicy_list */
 };
 
 struct conf_key {
@@ -82,6 +89,10 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_SERVER, "header_timeout", KIND_DURATION, C(header_timeout_ms),
 	    1, DMAX },
 	{ SECT_SERVER, "log_level", KIND_LOG_LEVEL, 0, 0, 0 },
+	{ SECT_SERVER, "api_tokens", KIND_TOKENS, 0, 0, 0 },
+	{ SECT_SERVER, "api_token_file", KIND_TOKEN_FILE, 0, 0, 0 },
+	{ SECT_SERVER, "user", KIND_USER, 0, 0, 0 },
+	{ SECT_SERVER, "group", KIND_GROUP, 0, 0, 0 },
 
 	{ SECT_REDIS, "addr", KIND_REDIS_ADDR, 0, 0, 0 },
 	{ SECT_REDIS, "password", KIND_PASSWORD, 0, 0, 0 },
@@ -108,6 +119,10 @@ static const struct conf_key conf_keys[] = {
 	    C(done_retention_ms), 0, DMAX },
 	{ SECT_DISPATCH, "dead_retention", KIND_DURATION,
 	    C(dead_retention_ms), 0, DMAX },
+	{ SECT_DISPATCH, "allow_targets", KIND_TARGETS, C(allow_targets),
+	    0, 0 },
+	{ SECT_DISPATCH, "deny_targets", KIND_TARGETS, C(deny_targets),
+	    0, 0 },
 
 	{ SECT_QUEUE, "weight", KIND_INT, Q(weight), 1, 1000 },
 	{ SECT_QUEUE, "timeout", KIND_DURATION, Q(dispatch.timeout_ms),
@@ -160,6 +175,9 @@ static int	 conf_number(const struct conf_key *, char *, const char *,
 		    char *, size_t);
 static int	 conf_prefix(struct conf *, const char *, char *, size_t);
 static int	 conf_finish(struct conf_ctx *);
+static int	 conf_tokens(struct conf *, const char *, char *, size_t);
+static int	 conf_token_file(struct conf_ctx *);
+static int	 conf_ids(struct conf_ctx *);
 static size_t	 key_index(enum sect, const char *);
 static int	 conf_check_backoff(struct conf_ctx *, const char *,
 		    const struct conf_dispatch *, int);
@@ -181,6 +199,8 @@ static void	 dump_key(const struct conf *, const struct conf_key *,
 void
 conf_defaults(struct conf *conf)
 {
+	char	msg[256];
+
 	memset(conf, 0, sizeof(*conf));
 	util_strlcpy(conf->listen_host, "0.0.0.0", sizeof(conf->listen_host));
 	conf->listen_port = 8080;
@@ -210,6 +230,9 @@ conf_defaults(struct conf *conf)
 	conf->dispatch.max_backoff_ms = 10 * MS_PER_M;
 	conf->done_retention_ms = 1 * MS_PER_H;
 	conf->dead_retention_ms = 7 * MS_PER_D;
+	if (netpolicy_parse_list(&conf->deny_targets, TD_DENY_TARGETS_DEFAULT,
+	    msg, sizeof(msg)) == -1)
+		fatalx("conf: default deny_targets: %s", msg);
 
 	conf_seed_queue(conf, "critical", 6);
 	conf_seed_queue(conf, "default", 3);
@@ -481,6 +504,29 @@ conf_value(struct conf *conf, const struct conf_key *k, void *base,
 		return 0;
 	case KIND_PREFIX:
 		return conf_prefix(conf, value, msg, msglen);
+	case KIND_TOKENS:
+		return conf_tokens(conf, value, msg, msglen);
+	case KIND_TOKEN_FILE:
+		if (strlen(value) >= sizeof(conf->api_token_file)) {
+			snprintf(msg, msglen, "path too long");
+			return -1;
+		}
+		util_strlcpy(conf->api_token_file, value,
+		    sizeof(conf->api_token_file));
+		return 0;
+	case KIND_USER:
+	case KIND_GROUP:
+		if (strlen(value) >= sizeof(conf->user)) {
+			snprintf(msg, msglen, "name too long (at most %zu "
+			    "bytes)", sizeof(conf->user) - 1);
+			return -1;
+		}
+		util_strlcpy(k->kind == KIND_USER ? conf->user : conf->group,
+		    value, sizeof(conf->user));
+		return 0;
+	case KIND_TARGETS:
+		return netpolicy_parse_list((struct netpolicy_list *)(void *)
+		    ((char *)base + k->off), value, msg, msglen);
 	}
 	snprintf(msg, msglen, "unhandled key");
 	return -1;
@@ -600,6 +646,164 @@ conf_finish(struct conf_ctx *c)
 		snprintf(sect, sizeof(sect), "queue.%s", q->name);
 		if (conf_check_backoff(c, sect, &q->dispatch, line) == -1)
 			return -1;
+	}
+	if (conf_token_file(c) == -1 || conf_ids(c) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A comma- or blank-separated list.  Messages never quote a token: a
+ * typo in one is still most of a secret.
+ */
+static int
+conf_tokens(struct conf *conf, const char *value, char *msg, size_t msglen)
+{
+	char	tok[TD_TOKEN_MAX];
+	size_t	len;
+	int	n = 0;
+
+	for (;;) {
+		value += strspn(value, ", \t");
+		if (*value == '\0')
+			break;
+		len = strcspn(value, ", \t");
+		if (n >= TD_TOKENS_MAX) {
+			snprintf(msg, msglen, "too many tokens (at most %d)",
+			    TD_TOKENS_MAX);
+			return -1;
+		}
+		if (len >= sizeof(tok)) {
+			snprintf(msg, msglen, "token %d is too long (at most "
+			    "%zu bytes)", n + 1, sizeof(tok) - 1);
+			return -1;
+		}
+		memcpy(tok, value, len);
+		tok[len] = '\0';
+		value += len;
+		if (!conf_token_valid(tok)) {
+			snprintf(msg, msglen, "token %d is not a valid bearer "
+			    "token (want A-Z a-z 0-9 - . _ ~ + / and "
+			    "trailing =)", n + 1);
+			return -1;
+		}
+		/* Zero-padded: api.c compares all TD_TOKEN_MAX bytes. */
+		memset(conf->api_tokens[n], 0, TD_TOKEN_MAX);
+		memcpy(conf->api_tokens[n++], tok, len);
+	}
+	explicit_bzero(tok, sizeof(tok));
+	conf->napi_tokens = conf->napi_tokens_inline = n;
+	return 0;
+}
+
+int
+conf_token_valid(const char *s)
+{
+	static const char	b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-._~+/";
+	size_t			n = strspn(s, b64);
+
+	if (n == 0 || strlen(s) >= TD_TOKEN_MAX)
+		return 0;
+	return s[n + strspn(s + n, "=")] == '\0';
+}
+
+/*
+ * One token per line after the api_tokens ones; blank lines and lines
+ * starting with '#' are skipped.  A file that names no token is an error:
+ * the API would be open while the operator believes it closed.
+ */
+static int
+conf_token_file(struct conf_ctx *c)
+{
+	struct conf	*conf = c->conf;
+	FILE		*fp;
+	char		 buf[TD_TOKEN_MAX + 2], *p;
+	size_t		 len;
+	int		 kline, lineno = 0, found = 0, rv = 0;
+
+	conf->napi_tokens = conf->napi_tokens_inline;
+	if (conf->api_token_file[0] == '\0')
+		return 0;
+	kline = c->line[0][key_index(SECT_SERVER, "api_token_file")];
+	if ((fp = fopen(conf->api_token_file, "r")) == NULL) {
+		conf_fail(c, kline, "[server] api_token_file: %s: %s",
+		    conf->api_token_file, strerror(errno));
+		return -1;
+	}
+	while (fgets(buf, sizeof(buf), fp) != NULL) {
+		lineno++;
+		len = strlen(buf);
+		if (len > 0 && buf[len - 1] != '\n' && !feof(fp)) {
+			conf_fail(c, kline, "[server] api_token_file: %s:%d: "
+			    "line too long", conf->api_token_file, lineno);
+			rv = -1;
+			break;
+		}
+		while (len > 0 && isspace((unsigned char)buf[len - 1]))
+			buf[--len] = '\0';
+		p = buf + strspn(buf, " \t");
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (!conf_token_valid(p) || conf->napi_tokens >=
+		    TD_TOKENS_MAX) {
+			conf_fail(c, kline, "[server] api_token_file: %s:%d: "
+			    "%s", conf->api_token_file, lineno,
+			    conf->napi_tokens >= TD_TOKENS_MAX ? "too many "
+			    "tokens" : "not a valid bearer token");
+			rv = -1;
+			break;
+		}
+		memset(conf->api_tokens[conf->napi_tokens], 0, TD_TOKEN_MAX);
+		memcpy(conf->api_tokens[conf->napi_tokens++], p, strlen(p));
+		found++;
+	}
+	if (rv == 0 && ferror(fp)) {
+		conf_fail(c, kline, "[server] api_token_file: %s: %s",
+		    conf->api_token_file, strerror(errno));
+		rv = -1;
+	}
+	fclose(fp);
+	explicit_bzero(buf, sizeof(buf));
+	if (rv == 0 && found == 0) {
+		conf_fail(c, kline, "[server] api_token_file: %s: no token in "
+		    "the file", conf->api_token_file);
+		rv = -1;
+	}
+	return rv;
+}
+
+/*
+ * user and group become ids here, so that -t and a reload both refuse a
+ * name this host does not know.  (The one lookup outside the file in this
+ * module: the ids must be known before anything runs.)
+ */
+static int
+conf_ids(struct conf_ctx *c)
+{
+	struct conf	*conf = c->conf;
+	struct passwd	*pw;
+	struct group	*gr;
+
+	if (conf->user[0] != '\0') {
+		errno = 0;
+		if ((pw = getpwnam(conf->user)) == NULL) {
+			conf_fail(c, c->line[0][key_index(SECT_SERVER, "user")],
+			    "[server] user: unknown user '%s'", conf->user);
+			return -1;
+		}
+		conf->uid = pw->pw_uid;
+		conf->gid = pw->pw_gid;
+	}
+	if (conf->group[0] != '\0') {
+		errno = 0;
+		if ((gr = getgrnam(conf->group)) == NULL) {
+			conf_fail(c, c->line[0][key_index(SECT_SERVER,
+			    "group")], "[server] group: unknown group '%s'",
+			    conf->group);
+			return -1;
+		}
+		conf->gid = gr->gr_gid;
 	}
 	return 0;
 }
@@ -951,7 +1155,9 @@ fmt_hostport(const char *host, int port, char *buf, size_t len)
  * The effective configuration as INI that conf_load() reads back to the
  * same struct.  A queue lists only the settings that differ from
  * [dispatch].  The password is printed: -t -v is asked for by someone
- * who can read the file anyway (nginx -T does the same).
+ * who can read the file anyway (nginx -T does the same).  API tokens are
+ * not: they also travel in every client's requests, and a dump pasted
+ * into a bug report must not hand out access to the API.
  */
 void
 conf_dump(const struct conf *conf, FILE *fp)
@@ -992,9 +1198,10 @@ dump_key(const struct conf *conf, const struct conf_key *k, const void *base,
     FILE *fp)
 {
 	const char	*p = (const char *)base + k->off;
-	char		 buf[TD_PATH_MAX + TD_HOST_MAX + 16];
+	const struct netpolicy_list *l;
+	char		 buf[TD_NETRULES_MAX * (TD_NETHOST_MAX + 1) + PATH_MAX];
 	uint64_t	 ms;
-	size_t		 sz;
+	size_t		 sz, len;
 	int		 n;
 
 	switch (k->kind) {
@@ -1029,6 +1236,36 @@ dump_key(const struct conf *conf, const struct conf_key *k, const void *base,
 		break;
 	case KIND_PREFIX:
 		util_strlcpy(buf, conf->redis_prefix, sizeof(buf));
+		break;
+	case KIND_TOKENS:
+		/* A comment: the dump reads back as a config without them. */
+		if (conf->napi_tokens_inline > 0) {
+			fprintf(fp, ";%s = (%d token%s, not shown)\n", k->name,
+			    conf->napi_tokens_inline,
+			    conf->napi_tokens_inline == 1 ? "" : "s");
+			return;
+		}
+		buf[0] = '\0';
+		break;
+	case KIND_TOKEN_FILE:
+		util_strlcpy(buf, conf->api_token_file, sizeof(buf));
+		break;
+	case KIND_USER:
+		util_strlcpy(buf, conf->user, sizeof(buf));
+		break;
+	case KIND_GROUP:
+		util_strlcpy(buf, conf->group, sizeof(buf));
+		break;
+	case KIND_TARGETS:
+		l = (const struct netpolicy_list *)(const void *)p;
+		buf[0] = '\0';
+		for (n = 0, len = 0; n < l->n; n++) {
+			if (n > 0)
+				buf[len++] = ' ';
+			netpolicy_rule_fmt(&l->rules[n], buf + len,
+			    sizeof(buf) - len);
+			len += strlen(buf + len);
+		}
 		break;
 	}
 	/* After a blank, libinih would take a leading ';' for a comment. */

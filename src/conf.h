@@ -7,15 +7,34 @@
 #ifndef TD_CONF_H
 #define TD_CONF_H
 
+#include <sys/types.h>
+
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "netpolicy.h"
+
 #define TD_QUEUE_MAX	64	/* queues a config may define */
 #define TD_NAME_MAX	64	/* queue name incl. NUL: [A-Za-z0-9_-]{1,63} */
 #define TD_HOST_MAX	256
 #define TD_PATH_MAX	108	/* sun_path */
+#define TD_TOKENS_MAX	16	/* API tokens, inline and from the file */
+#define TD_TOKEN_MAX	256	/* one token incl. NUL */
+#define TD_USER_MAX	64	/* user or group name incl. NUL */
+
+/*
+ * Targets refused unless deny_targets says otherwise: "this network", the
+ * link-local blocks (every cloud's metadata service lives at
+ * 169.254.169.254; AWS also at fd00:ec2::254), Alibaba's and Oracle's
+ * metadata addresses, multicast, the reserved 240/4 and the unspecified
+ * IPv6 address.  Loopback and private networks stay allowed: dispatching
+ * to services on the same host or network is what the daemon is for.
+ */
+#define TD_DENY_TARGETS_DEFAULT	"0.0.0.0/8 169.254.0.0/16 " \
+	"100.100.100.200 192.0.0.192 224.0.0.0/4 240.0.0.0/4 ::/128 " \
+	"fe80::/10 fd00:ec2::254 ff00::/8"
 
 /* Per-queue dispatch policy; [dispatch] holds the defaults. */
 struct conf_dispatch {
@@ -45,6 +64,19 @@ struct conf {
 	uint64_t	idle_timeout_ms;	/* idle_timeout = 60s */
 	uint64_t	header_timeout_ms;	/* header_timeout = 10s */
 	int		log_level;		/* log_level = info */
+	/*
+	 * api_tokens, then the lines of api_token_file (read by conf_load,
+	 * so a reload reads it again).  None: the API is open.
+	 */
+	char		api_tokens[TD_TOKENS_MAX][TD_TOKEN_MAX];
+	int		napi_tokens;
+	int		napi_tokens_inline;	/* how many from api_tokens */
+	char		api_token_file[PATH_MAX];
+	/* user = and group =, resolved by conf_load; "" = do not change */
+	char		user[TD_USER_MAX];
+	char		group[TD_USER_MAX];
+	uid_t		uid;			/* valid if user[0] */
+	gid_t		gid;			/* if user[0] or group[0] */
 
 	/* [redis] */
 	char		redis_addr[TD_PATH_MAX + TD_HOST_MAX];	/* as written */
@@ -66,6 +98,9 @@ struct conf {
 	struct conf_dispatch	dispatch;
 	uint64_t	done_retention_ms;	/* done_retention = 1h */
 	uint64_t	dead_retention_ms;	/* dead_retention = 7d */
+	struct netpolicy_list	allow_targets;	/* allow_targets = (any) */
+	struct netpolicy_list	deny_targets;	/* deny_targets = link-local,
+						 * metadata, multicast... */
 
 	/* [queue.NAME]; critical/default/low exist unless redefined */
 	struct conf_queue	queues[TD_QUEUE_MAX];
@@ -98,7 +133,16 @@ int	conf_parse_size(const char *, size_t *);
 /* "host:port", "[v6]:port", ":port", "port", or an absolute socket path. */
 int	conf_parse_redis_addr(struct conf *, const char *, char *, size_t);
 
-/* Print the effective configuration as INI (for -t -v, and tests). */
+/*
+ * Is s a well-formed bearer token (RFC 6750 b64token: A-Z a-z 0-9 - . _ ~
+ * + / then '=' padding, under TD_TOKEN_MAX bytes)?
+ */
+int	conf_token_valid(const char *);
+
+/*
+ * Print the effective configuration as INI (for -t -v, and tests).  API
+ * tokens are not printed: the line says how many there are, as a comment.
+ */
 void	conf_dump(const struct conf *, FILE *);
 
 #endif

@@ -10,6 +10,9 @@
  * between tasks.
  */
 #include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
 
 #include <curl/curl.h>
 
@@ -41,6 +44,9 @@ struct dispatch_req {
 	dispatch_done_cb	*cb;
 	void			*arg;
 	char			 errbuf[CURL_ERROR_SIZE];
+	char			 host[TD_NETHOST_MAX];	/* of the URL */
+	char			 refused[64];	/* an address we refused */
+	int			 opened;	/* sockets allowed */
 };
 
 TAILQ_HEAD(dispatch_reqs, dispatch_req);
@@ -69,6 +75,26 @@ static int	task_has_header(const struct task *, const char *);
 static size_t	on_body(char *, size_t, size_t, void *);
 static void	describe_error(struct dispatch_req *, CURLcode, long,
 		    struct dispatch_result *);
+static curl_socket_t on_open_socket(void *, curlsocktype,
+		    struct curl_sockaddr *);
+
+/* The policy of this process (a worker has one conf for its lifetime). */
+static const struct netpolicy_list	*policy_allow, *policy_deny;
+
+void
+dispatch_set_policy(const struct netpolicy_list *allow,
+    const struct netpolicy_list *deny)
+{
+	policy_allow = allow;
+	policy_deny = deny;
+}
+
+int
+dispatch_error_permanent(const char *error)
+{
+	return error != NULL && strncmp(error, DISPATCH_REFUSED,
+	    sizeof(DISPATCH_REFUSED) - 1) == 0;
+}
 
 struct dispatch *
 dispatch_new(struct evloop *ev)
@@ -222,6 +248,20 @@ req_setup(struct dispatch_req *r, const struct task *t)
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	if (policy_deny != NULL) {
+		/* The name first: a denied name is refused unresolved. */
+		if (netpolicy_url_host(t->url, r->host, sizeof(r->host)) == -1)
+			r->host[0] = '\0';
+		if (netpolicy_check(policy_allow, policy_deny, r->host,
+		    NULL) == NETPOLICY_DENY) {
+			snprintf(r->errbuf, sizeof(r->errbuf), "%s: %.200s",
+			    DISPATCH_REFUSED, r->host);
+			return -1;
+		}
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION,
+		    on_open_socket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, r);
+	}
 	if (curl_easy_setopt(e, CURLOPT_URL, t->url) != CURLE_OK) {
 		snprintf(r->errbuf, sizeof(r->errbuf), "bad url");
 		return -1;
@@ -323,6 +363,39 @@ task_has_header(const struct task *t, const char *name)
 		if (strcasecmp(t->headers[i].name, name) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * curl is about to connect to address: refuse it here if the policy
+ * does.  curl then tries the name's other addresses, if any.  (Through a
+ * proxy, this sees the proxy's address; the URL's name was still checked
+ * in req_setup.)
+ */
+static curl_socket_t
+on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *sa)
+{
+	struct dispatch_req	*r = arg;
+	struct netpolicy_addr	 a;
+	const void		*bytes = NULL;
+
+	(void)purpose;
+	if (sa->family == AF_INET && sa->addrlen >= sizeof(struct sockaddr_in))
+		bytes = &((const struct sockaddr_in *)(const void *)
+		    &sa->addr)->sin_addr;
+	else if (sa->family == AF_INET6 && sa->addrlen >=
+	    sizeof(struct sockaddr_in6))
+		bytes = &((const struct sockaddr_in6 *)(const void *)
+		    &sa->addr)->sin6_addr;
+	if (bytes != NULL) {
+		netpolicy_addr_set(&a, sa->family == AF_INET ? 4 : 6, bytes);
+		if (netpolicy_check(policy_allow, policy_deny, r->host, &a) ==
+		    NETPOLICY_DENY) {
+			netpolicy_addr_fmt(&a, r->refused, sizeof(r->refused));
+			return CURL_SOCKET_BAD;
+		}
+	}
+	r->opened++;
+	return socket(sa->family, sa->socktype, sa->protocol);
 }
 
 /* The response body is not kept; only its size is counted. */
@@ -491,6 +564,13 @@ describe_error(struct dispatch_req *r, CURLcode code, long status,
 	if (r->easy != NULL) {
 		curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &oserr);
 		curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &conn_us);
+	}
+	/* Every address the name had was refused: say so, not "cannot
+	 * connect", so the task dies at once instead of retrying. */
+	if (r->refused[0] != '\0' && r->opened == 0 &&
+	    code == CURLE_COULDNT_CONNECT) {
+		snprintf(e, n, "%s: %s", DISPATCH_REFUSED, r->refused);
+		return;
 	}
 	switch (code) {
 	case CURLE_OPERATION_TIMEDOUT:

@@ -4,6 +4,12 @@
  * easy handle; the request carries exactly the task's method, headers and
  * body (libcurl's own Accept, Expect and form Content-Type are removed).
  * Redirects are not followed.  Connections are reused between tasks.
+ *
+ * The target policy (allow_targets, deny_targets) is applied to the URL's
+ * host name before a request starts and to every address curl is about
+ * to connect to (CURLOPT_OPENSOCKETFUNCTION), so a name that resolves to
+ * a refused address does not get through.  A refusal fails the request
+ * with an error starting with DISPATCH_REFUSED; retrying cannot help.
  */
 #ifndef TD_DISPATCH_H
 #define TD_DISPATCH_H
@@ -11,7 +17,10 @@
 #include <stdint.h>
 
 #include "evloop.h"
+#include "netpolicy.h"
 #include "task.h"
+
+#define DISPATCH_REFUSED	"target refused by policy"
 
 struct dispatch;
 struct dispatch_req;
@@ -35,5 +44,14 @@ struct dispatch_req *dispatch_start(struct dispatch *, const struct task *,
 /* Abort a request in flight; its callback is not called. */
 void		 dispatch_cancel(struct dispatch_req *);
 int		 dispatch_inflight(const struct dispatch *);
+/*
+ * The process's target policy; the lists must outlive every dispatch.
+ * Set once in a worker before its first request (proc.c).  Unset: any
+ * target may be reached.
+ */
+void		 dispatch_set_policy(const struct netpolicy_list *allow,
+		    const struct netpolicy_list *deny);
+/* Is error (a dispatch_result's) one that no retry can cure? */
+int		 dispatch_error_permanent(const char *);
 
 #endif

@@ -119,6 +119,7 @@ static int	conn_linger(struct conn *);
 static void	conn_update(struct conn *);
 static uint64_t	conn_deadline(const struct conn *);
 static int	conn_idle(const struct conn *);
+static struct conn *conn_oldest_idle(struct listener *);
 static void	on_conn_timer(struct evloop *, void *);
 static void	conn_close(struct conn *);
 static void	log_request(const struct conn *, int);
@@ -178,20 +179,27 @@ listener_main(struct proc_env *env)
 }
 
 /*
- * Accepting.  When max_connections are open the listening socket leaves
- * the loop, so new clients wait in the kernel's backlog instead of being
- * accepted and dropped; the first close takes it back.
+ * Accepting.  When max_connections are open, the connection idle the
+ * longest (between requests, or not one byte sent yet) is closed for the
+ * new one, as nginx reuses its keep-alive connections: idle clients by
+ * the thousand must not lock out one with a request.  When none is idle
+ * the listening socket leaves the loop, so new clients wait in the
+ * kernel's backlog instead of being accepted and dropped; a close, or a
+ * connection going idle, takes it back.
  */
 static void
 on_accept(struct evloop *ev, int fd, int events, void *arg)
 {
 	struct listener	*l = arg;
+	struct conn	*victim;
 	int		 cfd;
 
 	(void)ev;
 	(void)events;
 	while (l->accepting) {
-		if (l->nconns >= l->conf->max_connections) {
+		victim = NULL;
+		if (l->nconns >= l->conf->max_connections &&
+		    (victim = conn_oldest_idle(l)) == NULL) {
 			/* Under steady overload this repeats: once a minute. */
 			if (l->full_logged == 0 || evloop_now(l->ev) -
 			    l->full_logged >= FULL_LOG_MS) {
@@ -205,6 +213,11 @@ on_accept(struct evloop *ev, int fd, int events, void *arg)
 		}
 		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd >= 0) {
+			if (victim != NULL) {
+				log_debug("max_connections reached; closing "
+				    "idle fd=%d", victim->fd);
+				conn_close(victim);
+			}
 			conn_new(l, cfd);
 			continue;
 		}
@@ -247,7 +260,8 @@ static void
 accept_resume(struct listener *l)
 {
 	if (!l->ready || l->accepting || l->quitting || l->listen_fd == -1 ||
-	    l->accept_timer != 0 || l->nconns >= l->conf->max_connections)
+	    l->accept_timer != 0 || (l->nconns >= l->conf->max_connections &&
+	    conn_oldest_idle(l) == NULL))
 		return;
 	if (evloop_fd_set(l->ev, l->listen_fd, EV_READ, on_accept, l) == -1) {
 		log_warn("evloop_fd_set listen fd");
@@ -421,6 +435,7 @@ on_answer(void *arg, int status, const char *ctype, const char *body,
     size_t len, const char *extra)
 {
 	struct conn		*c = arg;
+	struct listener		*l = c->l;	/* c may be gone at the end */
 	struct http_request	*req = &c->parser.req;
 	int			 head, keep;
 
@@ -439,6 +454,9 @@ on_answer(void *arg, int status, const char *ctype, const char *body,
 		c->closing = 1;
 	if (!c->in_process)
 		conn_process(c);
+	/* Full and not accepting: this one may be idle now, to make room. */
+	if (!l->accepting)
+		accept_resume(l);
 }
 
 /* A request we cannot take: say why, then close. */
@@ -574,6 +592,19 @@ conn_idle(const struct conn *c)
 {
 	return !c->busy && !c->lingering && c->outoff == c->out.len &&
 	    !http_parser_started(&c->parser) && c->inlen == 0;
+}
+
+/* The idle connection least recently active, or NULL. */
+static struct conn *
+conn_oldest_idle(struct listener *l)
+{
+	struct conn	*c, *oldest = NULL;
+
+	LIST_FOREACH(c, &l->conns, entry)
+		if (conn_idle(c) && !c->closing && (oldest == NULL ||
+		    c->active_ms < oldest->active_ms))
+			oldest = c;
+	return oldest;
 }
 
 static void

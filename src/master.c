@@ -53,8 +53,7 @@
 #define BIND_RETRY_STEP_MS	100
 #define KILL_GRACE_MS		5000	/* on top of shutdown_timeout */
 #define LISTEN_BACKLOG		511
-#define REDIS_GRACE_MS		10000	/* watchdog: a Redis link may be
-					 * down this long (a Redis restart) */
+#define REDIS_IGNORED		-1	/* gen_healthy: children only */
 #define STATUS_MAX		1024
 #define NOTE_MAX		512
 
@@ -1100,7 +1099,8 @@ on_gen_kill_timeout(struct evloop *ev, void *arg)
 /*
  * Whole: every slot of g (but one that exited EX_CONFIG, which never
  * runs again) has a live child that said READY, and none has reported
- * its Redis link down for longer than grace_ms.
+ * its Redis link down for longer than grace_ms (REDIS_IGNORED: the
+ * links do not count).
  */
 static int
 gen_healthy(struct master *m, struct gen *g, int grace_ms)
@@ -1118,7 +1118,8 @@ gen_healthy(struct master *m, struct gen *g, int grace_ms)
 			continue;
 		if (s->pid == 0 || !s->ready)
 			return 0;
-		if (!s->redis_up && now - s->redis_down > (uint64_t)grace_ms)
+		if (grace_ms != REDIS_IGNORED && !s->redis_up &&
+		    now - s->redis_down > (uint64_t)grace_ms)
 			return 0;
 	}
 	return 1;
@@ -1209,10 +1210,13 @@ notify_ready(struct master *m)
 }
 
 /*
- * WATCHDOG=1 every WATCHDOG_USEC/2, but only while the serving
- * generation is whole and Redis answers it (or has been gone for less
- * than REDIS_GRACE_MS): systemd then restarts a node that cannot serve.
- * While stopping, the loop itself is the thing to vouch for.
+ * WATCHDOG=1 every WATCHDOG_USEC/2, but only while every slot of the
+ * serving generation has a live, ready child: a master whose loop hangs,
+ * or whose children cannot be kept running, is restarted by systemd.  A
+ * Redis outage does not stop it: a restart would not bring Redis back,
+ * and the node meanwhile answers 503 and reconnects by itself (STATUS
+ * says "redis down").  While stopping, the loop itself is the thing to
+ * vouch for.
  */
 static void
 on_watchdog(struct evloop *ev, void *arg)
@@ -1221,6 +1225,6 @@ on_watchdog(struct evloop *ev, void *arg)
 
 	m->watchdog_timer = evloop_timer_add(ev, m->watchdog_ms, on_watchdog,
 	    m);
-	if (m->stopping || gen_healthy(m, m->cur, REDIS_GRACE_MS))
+	if (m->stopping || gen_healthy(m, m->cur, REDIS_IGNORED))
 		(void)sdnotify_send("WATCHDOG=1");
 }

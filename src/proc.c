@@ -4,18 +4,24 @@
  * master's whole state: its signal mask and dispositions, every fd it had
  * open, its title.  proc_spawn undoes all of that before the role runs,
  * so that each role starts from the same clean, explicit contract.
+ *
+ * Started as root with [server] user or group set, every child gives up
+ * root first thing after the fork: the master keeps it only to bind a new
+ * listening address on reload, and no child ever needs it.
  */
 #include <sys/prctl.h>
 #include <sys/types.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "ctl.h"
+#include "dispatch.h"
 #include "log.h"
 #include "proc.h"
 #include "stats.h"
@@ -23,6 +29,7 @@
 #include "util.h"
 
 static void	child_init(struct proc_env *, pid_t);
+static void	drop_privileges(const struct conf *);
 static void	close_fds_except(const int *, int);
 static void	close_fds_walk(const int *, int);
 static int	role_main(struct proc_env *);
@@ -82,6 +89,8 @@ child_init(struct proc_env *env, pid_t master)
 	char	name[32];
 
 	sig_child_reset();
+	/* Before PR_SET_PDEATHSIG: changing credentials clears it. */
+	drop_privileges(env->conf);
 	/*
 	 * ^C at a terminal goes to the whole process group and a HUP is the
 	 * master's to handle: only the master decides when children stop.
@@ -111,6 +120,45 @@ child_init(struct proc_env *env, pid_t master)
 	util_title_set("taskdispatcher: %s", name);
 	log_procinit("%s", name);
 	stats_set_role(env->role);
+	if (env->role == ROLE_WORKER)
+		dispatch_set_policy(&env->conf->allow_targets,
+		    &env->conf->deny_targets);
+}
+
+/*
+ * Supplementary groups, then the group, then the user: in the other order
+ * the later calls would no longer be allowed.  Only the one group is kept
+ * (no initgroups): the daemon needs none of the user's other groups.  A
+ * failure is fatal; running on as root is not an option.
+ */
+static void
+drop_privileges(const struct conf *conf)
+{
+	gid_t	gid = conf->gid;
+	uid_t	uid = conf->uid;
+
+	if (conf->user[0] == '\0' && conf->group[0] == '\0')
+		return;
+	if (geteuid() != 0) {
+		/* As nginx does: only root can switch, so there is nothing
+		 * to drop; say so if the config expected otherwise. */
+		if ((conf->user[0] != '\0' && uid != geteuid()) ||
+		    gid != getegid())
+			log_warnx("not started as root: user and group "
+			    "ignored");
+		return;
+	}
+	if (setgroups(1, &gid) == -1)
+		fatal("setgroups %u", (unsigned)gid);
+	if (setresgid(gid, gid, gid) == -1)
+		fatal("setresgid %u", (unsigned)gid);
+	if (conf->user[0] == '\0' || uid == 0)
+		return;
+	if (setresuid(uid, uid, uid) == -1)
+		fatal("setresuid %u", (unsigned)uid);
+	if (setuid(0) != -1 || seteuid(0) != -1)
+		fatalx("dropped privileges to uid %u but could regain root",
+		    (unsigned)uid);
 }
 
 /*

@@ -223,7 +223,8 @@ route_query(const char *target, size_t len, const char *name, char *buf,
 
 	if (target == NULL || (p = memchr(target, '?', len)) == NULL)
 		return -1;
-	for (p++; p < end; p = amp + 1) {
+	/* Never amp + 1 past end: not even a pointer may go there. */
+	for (p++; p < end; p = amp < end ? amp + 1 : end) {
 		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
 			amp = end;
 		eq = memchr(p, '=', (size_t)(amp - p));

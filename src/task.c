@@ -46,6 +46,8 @@ static void	headers_free(struct task *);
 static void	payload_free(struct task *);
 static size_t	utf8_valid(const unsigned char *, size_t);
 static int	valid_host(const char *, size_t);
+static int	check_target(const char *, const struct conf *, char *,
+		    size_t);
 static int	is_token(const char *);
 static int	is_reserved(const char *);
 static const char *echo(char *, size_t, const char *, size_t);
@@ -71,12 +73,20 @@ task_from_enqueue_json(struct task *t, const char *json, size_t len,
 		return -1;
 	if (parse_queue(t, root, conf, err, errlen) == -1 ||
 	    parse_delay(t, root, err, errlen) == -1 ||
-	    parse_request(t, root, err, errlen) == -1) {
+	    parse_request(t, root, err, errlen) == -1 ||
+	    check_target(t->url, conf, err, errlen) == -1) {
 		payload_free(t);
 		rv = -1;
 	}
 	json_object_put(root);
 	return rv;
+}
+
+struct json_object *
+task_json_object(const char *json, size_t len, const char *what, char *err,
+    size_t errlen)
+{
+	return json_parse(json, len, what, err, errlen);
 }
 
 /*
@@ -264,6 +274,25 @@ parse_url(struct task *t, struct json_object *task, char *err, size_t errlen)
 		return -1;
 	t->url = xstrdup(url);
 	return 0;
+}
+
+/*
+ * The target policy, as far as the URL alone decides it: a literal
+ * address, or a name a rule names.  Anything else is decided on the
+ * resolved address when the task runs (dispatch.c).
+ */
+static int
+check_target(const char *url, const struct conf *conf, char *err,
+    size_t errlen)
+{
+	char	host[TD_NETHOST_MAX];
+
+	if (netpolicy_url_host(url, host, sizeof(host)) == -1 ||
+	    netpolicy_check(&conf->allow_targets, &conf->deny_targets, host,
+	    NULL) != NETPOLICY_DENY)
+		return 0;
+	snprintf(err, errlen, "task.url: target refused by policy: %s", host);
+	return -1;
 }
 
 static int

@@ -43,6 +43,16 @@ struct task {
 int	task_from_enqueue_json(struct task *, const char *json, size_t len,
 	    const struct conf *, char *err, size_t errlen);
 
+/*
+ * Strict JSON (RFC 8259, valid UTF-8, no NUL bytes, nothing after the
+ * value) that must be an object: the parser behind the enqueue body, for
+ * every other JSON body of the API too, so that all refuse the same
+ * input.  NULL with "what: ..." in err; else the caller puts the object.
+ */
+struct json_object;
+struct json_object *task_json_object(const char *json, size_t len,
+		    const char *what, char *err, size_t errlen);
+
 /* The headers as a JSON object string (malloc'd), and back. */
 char	*task_headers_to_json(const struct task *);
 int	task_headers_from_json(struct task *, const char *json, char *err,

@@ -833,7 +833,7 @@ outcome_result(struct worker *w, const char *queue, const char *id,
 	p = cq != NULL ? &cq->dispatch : &w->conf->dispatch;
 	if (status >= 200 && status <= 299 && error[0] == '\0')
 		kind = OUT_ACK;
-	else if (attempt > p->max_retries)
+	else if (attempt > p->max_retries || dispatch_error_permanent(error))
 		kind = OUT_DEAD;
 	else
 		kind = OUT_RETRY;

@@ -108,6 +108,17 @@ conf_diff(const struct conf *a, const struct conf *b)
 	NUM(dispatch.timeout_ms); NUM(dispatch.max_retries);
 	NUM(dispatch.min_backoff_ms); NUM(dispatch.max_backoff_ms);
 	NUM(done_retention_ms); NUM(dead_retention_ms);
+	STR(api_token_file); NUM(napi_tokens); NUM(napi_tokens_inline);
+	for (i = 0; i < a->napi_tokens; i++)
+		STR(api_tokens[i]);
+	STR(user); STR(group); NUM(uid); NUM(gid);
+	NUM(allow_targets.n); NUM(deny_targets.n);
+	if (memcmp(&a->allow_targets, &b->allow_targets,
+	    sizeof(a->allow_targets)) != 0)
+		return "allow_targets";
+	if (memcmp(&a->deny_targets, &b->deny_targets,
+	    sizeof(a->deny_targets)) != 0)
+		return "deny_targets";
 	NUM(nqueues);
 	for (i = 0; i < a->nqueues; i++) {
 		STR(queues[i].name); NUM(queues[i].weight);
@@ -422,6 +433,25 @@ static const struct {
 	{ "blanks around =", "[server]\nmax_body\t=\t6k   \n", "server",
 	    "max_body", "6k" },
 	{ "empty file", "", "server", "listen", "0.0.0.0:8080" },
+	{ "user", "[server]\nuser = root\n", "server", "user", "root" },
+	{ "group", "[server]\ngroup = root\n", "server", "group", "root" },
+	{ "token file", "[server]\napi_token_file =\n", "server",
+	    "api_token_file", "" },
+	{ "no tokens", "[server]\napi_tokens = , ,\n", "server",
+	    "api_tokens", "" },
+	{ "allow_targets", "[dispatch]\nallow_targets = 10.0.0.0/8, ::1  "
+	    "LocalHost,.corp\n", "dispatch", "allow_targets",
+	    "10.0.0.0/8 ::1 localhost .corp" },
+	{ "allow_targets mapped", "[dispatch]\nallow_targets = "
+	    "::ffff:10.0.0.0/104 ::ffff:1.2.3.4\n", "dispatch",
+	    "allow_targets", "10.0.0.0/8 1.2.3.4" },
+	{ "allow_targets /0", "[dispatch]\nallow_targets = 0.0.0.0/0 ::/0\n",
+	    "dispatch", "allow_targets", "0.0.0.0/0 ::/0" },
+	{ "deny_targets empty", "[dispatch]\ndeny_targets =\n", "dispatch",
+	    "deny_targets", "" },
+	{ "deny_targets /32 /128", "[dispatch]\ndeny_targets = "
+	    "169.254.169.254/32 fd00:ec2::254/128\n", "dispatch",
+	    "deny_targets", "169.254.169.254 fd00:ec2::254" },
 	{ "section twice", "[server]\nmax_body = 7k\n[redis]\ndb = 1\n"
 	    "[server]\nmax_header = 7k\n", "server", "max_body", "7k" },
 };
@@ -466,6 +496,41 @@ static const struct {
 	    "2: [server] count: unknown key" },
 	{ "key case", "[server]\nListen = :1\n",
 	    "2: [server] Listen: unknown key" },
+	{ "unknown user", "[server]\nuser = td-no-such-user\n",
+	    "2: [server] user: unknown user 'td-no-such-user'" },
+	{ "unknown group", "[server]\nuser = root\ngroup = td-no-such-group\n",
+	    "3: [server] group: unknown group 'td-no-such-group'" },
+	{ "user too long", "[server]\nuser = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	    "2: [server] user: name too long (at most 63 bytes)" },
+	{ "bad token", "[server]\napi_tokens = good-one, bad\"x\n",
+	    "2: [server] api_tokens: token 2 is not a valid bearer token (want "
+	    "A-Z a-z 0-9 - . _ ~ + / and trailing =)" },
+	{ "token starting with =", "[server]\napi_tokens = =abc\n",
+	    "2: [server] api_tokens: token 1 is not a valid bearer token (want "
+	    "A-Z a-z 0-9 - . _ ~ + / and trailing =)" },
+	{ "= inside a token", "[server]\napi_tokens = a=b\n",
+	    "2: [server] api_tokens: token 1 is not a valid bearer token (want "
+	    "A-Z a-z 0-9 - . _ ~ + / and trailing =)" },
+	{ "too many tokens", "[server]\napi_tokens = a b c d e f g h i j k l "
+	    "m n o p q\n", "2: [server] api_tokens: too many tokens (at most "
+	    "16)" },
+	{ "missing token file", "[server]\nlisten = :1\n"
+	    "api_token_file = /nonexistent/td-tokens\n",
+	    "3: [server] api_token_file: /nonexistent/td-tokens: No such file "
+	    "or directory" },
+	{ "targets host bits", "[dispatch]\ndeny_targets = 10.0.0.1/8\n",
+	    "2: [dispatch] deny_targets: '10.0.0.1/8': host bits set (the "
+	    "block would start elsewhere)" },
+	{ "targets prefix", "[dispatch]\nallow_targets = 1.2.3.4/40\n",
+	    "2: [dispatch] allow_targets: '1.2.3.4/40': prefix length over "
+	    "32" },
+	{ "targets v6 prefix", "[dispatch]\nallow_targets = ::/129\n",
+	    "2: [dispatch] allow_targets: '::/129': invalid prefix length" },
+	{ "targets junk", "[dispatch]\nallow_targets = 10.0.0.0/8 a/b\n",
+	    "2: [dispatch] allow_targets: 'a/b': invalid address" },
+	{ "targets per queue", "[queue.x]\ndeny_targets = ::1\n",
+	    "2: [queue.x] deny_targets: unknown key" },
 	{ "unknown section", "[sever]\nlisten = 127.0.0.1:1\n",
 	    "2: [sever]: unknown section" },
 	{ "section case", "[Server]\nlisten = :1\n",
@@ -967,6 +1032,14 @@ static const struct {
 	{ "dispatch", "max_backoff", "10m" },
 	{ "dispatch", "done_retention", "1h" },
 	{ "dispatch", "dead_retention", "7d" },
+	{ "server", "api_tokens", "" },
+	{ "server", "api_token_file", "" },
+	{ "server", "user", "" },
+	{ "server", "group", "" },
+	{ "dispatch", "allow_targets", "" },
+	{ "dispatch", "deny_targets", "0.0.0.0/8 169.254.0.0/16 "
+	    "100.100.100.200 192.0.0.192 224.0.0.0/4 240.0.0.0/4 :: fe80::/10 "
+	    "fd00:ec2::254 ff00::/8" },
 	{ "queue.critical", "weight", "6" },
 	{ "queue.default", "weight", "3" },
 	{ "queue.low", "weight", "1" },
@@ -1040,6 +1113,7 @@ static const char	changed[] =
 	"log_level = notice\n"
 	"[redis]\naddr = /run/td/redis.sock\npassword =;p4ss;w#rd\ndb = 4\n"
 	"prefix = x:y\nconnect_timeout = 3d\n"
+	"[server]\nuser = root\ngroup = daemon\n"
 	"[workers]\ncount = 0\nconcurrency = 12\nlease = 45s\n"
 	"shutdown_timeout = 0\n"
 	"[queue.critical]\nweight = 9\nmax_retries = 2\n"
@@ -1047,7 +1121,8 @@ static const char	changed[] =
 	"max_backoff = 2ms\n"
 	"[queue.low]\nweight = 4\nmax_backoff = 1h\n"
 	"[dispatch]\ntimeout = 31m\nmax_retries = 0\nmin_backoff = 2s\n"
-	"max_backoff = 20m\ndone_retention = 0\ndead_retention = 90d\n";
+	"max_backoff = 20m\ndone_retention = 0\ndead_retention = 90d\n"
+	"allow_targets = 10.0.0.0/8 ::1 .corp\ndeny_targets = 10.9.0.0/16\n";
 
 static void
 roundtrip(const struct conf *in)
@@ -1099,6 +1174,125 @@ START_TEST(test_dump_roundtrip_changed)
 	roundtrip(&c);
 	diff = conf_diff(&c, &d);
 	ck_assert_ptr_nonnull(diff);
+}
+END_TEST
+
+/* A second temporary file, for api_token_file. */
+static void
+write_file(char *path, size_t len, const char *text)
+{
+	int	fd;
+
+	util_strlcpy(path, "/tmp/check_conf_tok.XXXXXX", len);
+	if ((fd = mkstemp(path)) == -1)
+		ck_abort_msg("mkstemp: %s", strerror(errno));
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/*
+ * Tokens: inline ones first, then the file's; the dump names neither,
+ * reads back with the file's only, and a bad line is blamed by number,
+ * never by its content.
+ */
+START_TEST(test_tokens)
+{
+	struct conf	 c, out;
+	char		 file[64], text[512], err[512] = "", *dump = NULL;
+	size_t		 size = 0;
+	FILE		*fp;
+
+	write_file(file, sizeof(file), "# tokens\n\n  fileTok-1==  \r\n"
+	    "#fileTok-commented\nfileTok-2\n");
+	snprintf(text, sizeof(text), "[server]\napi_tokens = inTok-1,inTok-2\n"
+	    "api_token_file = %s\n", file);
+	ck_assert_msg(load_text(&c, text, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(c.napi_tokens, 4);
+	ck_assert_int_eq(c.napi_tokens_inline, 2);
+	ck_assert_str_eq(c.api_tokens[0], "inTok-1");
+	ck_assert_str_eq(c.api_tokens[1], "inTok-2");
+	ck_assert_str_eq(c.api_tokens[2], "fileTok-1==");
+	ck_assert_str_eq(c.api_tokens[3], "fileTok-2");
+	/* Zero-padded, as the constant-time compare in api.c needs. */
+	ck_assert_int_eq(c.api_tokens[2][sizeof(c.api_tokens[2]) - 1], 0);
+
+	fp = open_memstream(&dump, &size);
+	conf_dump(&c, fp);
+	fclose(fp);
+	ck_assert_msg(strstr(dump, "Tok-") == NULL, "a token in:\n%s", dump);
+	ck_assert_msg(strstr(dump, ";api_tokens = (2 tokens, not shown)\n") !=
+	    NULL, "%s", dump);
+	conf_defaults(&out);
+	ck_assert_msg(conf_load(&out, tmp_write(dump, size), err,
+	    sizeof(err)) == 0, "%s", err);
+	tmp_done();
+	free(dump);
+	ck_assert_int_eq(out.napi_tokens, 2);
+	ck_assert_int_eq(out.napi_tokens_inline, 0);
+	ck_assert_str_eq(out.api_tokens[0], "fileTok-1==");
+	/* Apart from the inline tokens, the same config. */
+	memcpy(out.api_tokens, c.api_tokens, sizeof(out.api_tokens));
+	out.napi_tokens = c.napi_tokens;
+	out.napi_tokens_inline = c.napi_tokens_inline;
+	ck_assert_ptr_null(conf_diff(&c, &out));
+
+	/* Only comments: an error, not an open API. */
+	unlink(file);
+	write_file(file, sizeof(file), "# none yet\n\n");
+	snprintf(text, sizeof(text), "[server]\napi_token_file = %s\n", file);
+	ck_assert_int_eq(load_text(&c, text, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, ":2: [server] api_token_file: ") != NULL &&
+	    strstr(err, ": no token in the file") != NULL, "%s", err);
+
+	unlink(file);
+	write_file(file, sizeof(file), "good-token\nsecret with-space\n");
+	snprintf(text, sizeof(text), "[server]\napi_token_file = %s\n", file);
+	ck_assert_int_eq(load_text(&c, text, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, ":2: not a valid bearer token") != NULL,
+	    "%s", err);
+	ck_assert_msg(strstr(err, "secret") == NULL, "token echoed: %s", err);
+	unlink(file);
+}
+END_TEST
+
+START_TEST(test_token_valid)
+{
+	char	long_tok[TD_TOKEN_MAX + 1];
+
+	ck_assert(conf_token_valid("a"));
+	ck_assert(conf_token_valid("AZaz09-._~+/"));
+	ck_assert(conf_token_valid("abc=="));
+	ck_assert(!conf_token_valid(""));
+	ck_assert(!conf_token_valid("="));
+	ck_assert(!conf_token_valid("a=b"));
+	ck_assert(!conf_token_valid("a b"));
+	ck_assert(!conf_token_valid("a,b"));
+	ck_assert(!conf_token_valid("<redacted>"));
+	memset(long_tok, 'a', sizeof(long_tok) - 1);
+	long_tok[sizeof(long_tok) - 1] = '\0';
+	ck_assert(!conf_token_valid(long_tok));
+	long_tok[TD_TOKEN_MAX - 1] = '\0';
+	ck_assert(conf_token_valid(long_tok));
+}
+END_TEST
+
+/* user and group resolve to ids; the group defaults to the user's. */
+START_TEST(test_ids)
+{
+	struct conf	c;
+	char		err[256] = "";
+
+	ck_assert_int_eq(load_text(&c, "[server]\nuser = root\n", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(c.uid, 0);
+	ck_assert_int_eq(c.gid, 0);
+	ck_assert_int_eq(load_text(&c, "[server]\nuser = root\n"
+	    "group = daemon\n", err, sizeof(err)), 0);
+	ck_assert_int_ne(c.gid, 0);
+	ck_assert_int_eq(load_text(&c, "[server]\ngroup = daemon\n", err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(c.user, "");
+	ck_assert_int_ne(c.gid, 0);
 }
 END_TEST
 
@@ -1238,6 +1432,9 @@ conf_suite(void)
 	tcase_add_test(tc, test_dump_roundtrip_changed);
 	tcase_add_test(tc, test_dump_queue_overrides_only);
 	tcase_add_test(tc, test_sample);
+	tcase_add_test(tc, test_tokens);
+	tcase_add_test(tc, test_token_valid);
+	tcase_add_test(tc, test_ids);
 	suite_add_tcase(s, tc);
 	return s;
 }
