@@ -10,32 +10,7 @@
 --
 -- Counts the failed dispatch (its duration too) and records the attempt
 -- like ack.  Returns 1 when recorded, 0 when the lease was not ours.
--- The duration histogram: one field per bucket (not cumulative; the
--- renderer adds them up), upper bounds in ms with their "le" labels.
-local function observe(stats, ms)
-	local bounds = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000,
-	    10000, 30000, 60000, 300000, 1800000}
-	local les = {'0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5',
-	    '1', '2.5', '5', '10', '30', '60', '300', '1800'}
-	local le = '+Inf'
-	for i, b in ipairs(bounds) do
-		if ms <= b then
-			le = les[i]
-			break
-		end
-	end
-	redis.call('HINCRBY', stats, 'd:' .. le, 1)
-	redis.call('HINCRBY', stats, 'dur_sum', ms)
-	redis.call('HINCRBY', stats, 'dur_count', 1)
-end
-
--- One attempt in the task's history: a:1, a:2, ... (hn counts them, so a
--- dead task retried by hand keeps its earlier attempts).
-local function record(key, now, status, err, dur)
-	local n = redis.call('HINCRBY', key, 'hn', 1)
-	redis.call('HSET', key, 'a:' .. n, cjson.encode({time = now,
-	    status = status, error = err, dur = dur}))
-end
+--#include attempt.lua
 
 if ARGV[2] == '' or redis.call('HGET', KEYS[5], 'token') ~= ARGV[2] then
 	return 0

@@ -12,6 +12,8 @@
 --     the lease) gets a lease of its own, and is recovered like any other
 --     once that expires.  IDs of deleted tasks are dropped from active.
 -- Returns {expired, next_expiry}, next_expiry -1 when no lease is held.
+--#include attempt.lua
+
 local now = ARGV[2]
 local maxr = tonumber(ARGV[4])
 local expired = 0
@@ -26,10 +28,7 @@ for _, id in ipairs(ids) do
 		expired = expired + 1
 		redis.call('HSET', key, 'token', '', 'last_error',
 		    'lease expired')
-		local n = redis.call('HINCRBY', key, 'hn', 1)
-		redis.call('HSET', key, 'a:' .. n, cjson.encode({
-		    time = tonumber(now), status = 0,
-		    error = 'lease expired', dur = 0}))
+		record(key, tonumber(now), 0, 'lease expired', 0)
 		local att = redis.call('HGET', key, 'attempts')
 		if (tonumber(att) or 0) > maxr then
 			redis.call('HSET', key, 'state', 'dead',
