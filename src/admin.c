@@ -130,6 +130,8 @@ static void	answer_stats(struct admin_op *);
 static void	answer_queues(struct admin_op *);
 static void	answer_queue(struct admin_op *);
 static json_object *queue_json(const struct admin_op *, int);
+static json_object *numbers_json(const char *const *, const uint64_t *,
+		    int);
 
 static void	tasks_start(struct admin_op *, const struct http_request *);
 static int	parse_list(struct admin_op *, int, const redisReply *);
@@ -594,27 +596,16 @@ answer_metrics(struct admin_op *op)
 	op_free(op);
 }
 
+/* "counts" or "totals": {name: n} for the n numbers v and their names. */
 static json_object *
-counts_json(const struct metrics_queue *m)
+numbers_json(const char *const *names, const uint64_t *v, int n)
 {
 	json_object	*o = json_object_new_object();
 	int		 k;
 
-	for (k = 0; k < MS_MAX; k++)
-		json_object_object_add(o, metrics_state_names[k],
-		    json_object_new_int64((int64_t)m->counts[k]));
-	return o;
-}
-
-static json_object *
-totals_json(const struct metrics_queue *m)
-{
-	json_object	*o = json_object_new_object();
-	int		 k;
-
-	for (k = 0; k < MC_MAX; k++)
-		json_object_object_add(o, metrics_counter_names[k],
-		    json_object_new_int64((int64_t)m->counters[k]));
+	for (k = 0; k < n; k++)
+		json_object_object_add(o, names[k],
+		    json_object_new_int64((int64_t)v[k]));
 	return o;
 }
 
@@ -634,8 +625,10 @@ answer_stats(struct admin_op *op)
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "queues", json_object_new_int(op->nq));
-	json_object_object_add(o, "counts", counts_json(&sum));
-	json_object_object_add(o, "totals", totals_json(&sum));
+	json_object_object_add(o, "counts",
+	    numbers_json(metrics_state_names, sum.counts, MS_MAX));
+	json_object_object_add(o, "totals",
+	    numbers_json(metrics_counter_names, sum.counters, MC_MAX));
 	json_object_object_add(o, "redis", op->redis != NULL ? op->redis :
 	    json_object_new_object());
 	op->redis = NULL;
@@ -653,10 +646,12 @@ queue_json(const struct admin_op *op, int i)
 	    q->m.paused ? "paused" : "running"));
 	json_object_object_add(o, "weight",
 	    json_object_new_int(op->a->conf->queues[i].weight));
-	json_object_object_add(o, "counts", counts_json(&q->m));
+	json_object_object_add(o, "counts",
+	    numbers_json(metrics_state_names, q->m.counts, MS_MAX));
 	json_object_object_add(o, "oldest_pending_age_ms",
 	    json_object_new_int64((int64_t)q->m.oldest_pending_age_ms));
-	json_object_object_add(o, "totals", totals_json(&q->m));
+	json_object_object_add(o, "totals",
+	    numbers_json(metrics_counter_names, q->m.counters, MC_MAX));
 	json_object_object_add(o, "processed_per_minute",
 	    json_object_new_int64((int64_t)(q->ok[MINUTES - 1] +
 	    q->fail[MINUTES - 1])));

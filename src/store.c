@@ -166,6 +166,7 @@ static void	args_str(struct args *, const char *);
 static void	args_u64(struct args *, uint64_t);
 static void	args_key(struct args *, const struct store *, const char *,
 		    const char *, const char *);
+static void	args_base(struct args *, const struct store *, const char *);
 static void	args_free(struct args *);
 static void	wake_channel(const struct store *, char *, size_t);
 static int	task_field(struct task *, const char *, const redisReply *,
@@ -684,6 +685,17 @@ args_key(struct args *a, const struct store *s, const char *queue,
 	free(k);
 }
 
+/* The prefix of a queue's task hashes, for scripts that build their keys. */
+static void
+args_base(struct args *a, const struct store *s, const char *queue)
+{
+	char	base[TD_NAME_MAX + 80];
+
+	snprintf(base, sizeof(base), "%s:{%s}:t:", s->conf->redis_prefix,
+	    queue);
+	args_str(a, base);
+}
+
 static void
 args_free(struct args *a)
 {
@@ -742,16 +754,13 @@ store_claim(struct store *s, const char *queue, uint64_t now,
     uint64_t lease_until, const char *token, store_cb *cb, void *arg)
 {
 	struct args	a = { 0 };
-	char		base[TD_NAME_MAX + 80];
 
 	(void)now;	/* the lease and attempt need no clock */
 	args_key(&a, s, queue, "pending", NULL);
 	args_key(&a, s, queue, "active", NULL);
 	args_key(&a, s, queue, "lease", NULL);
 	args_key(&a, s, queue, "conf", NULL);
-	snprintf(base, sizeof(base), "%s:{%s}:t:", s->conf->redis_prefix,
-	    queue);
-	args_str(&a, base);
+	args_base(&a, s, queue);
 	args_u64(&a, lease_until);
 	args_str(&a, token);
 	return submit(s, SCRIPT_CLAIM, 4, &a, cb, arg);
@@ -874,14 +883,11 @@ store_promote(struct store *s, const char *queue, uint64_t now, int limit,
     store_cb *cb, void *arg)
 {
 	struct args	a = { 0 };
-	char		base[TD_NAME_MAX + 80];
 
 	args_key(&a, s, queue, "scheduled", NULL);
 	args_key(&a, s, queue, "retry", NULL);
 	args_key(&a, s, queue, "pending", NULL);
-	snprintf(base, sizeof(base), "%s:{%s}:t:", s->conf->redis_prefix,
-	    queue);
-	args_str(&a, base);
+	args_base(&a, s, queue);
 	args_u64(&a, now);
 	args_u64(&a, limit > 0 ? (uint64_t)limit : 1);
 	return submit(s, SCRIPT_PROMOTE, 3, &a, cb, arg);
@@ -892,16 +898,13 @@ store_sweep(struct store *s, const char *queue, uint64_t now,
     uint64_t lease_ms, int max_retries, int limit, store_cb *cb, void *arg)
 {
 	struct args	a = { 0 };
-	char		base[TD_NAME_MAX + 80];
 
 	args_key(&a, s, queue, "active", NULL);
 	args_key(&a, s, queue, "lease", NULL);
 	args_key(&a, s, queue, "retry", NULL);
 	args_key(&a, s, queue, "dead", NULL);
 	args_key(&a, s, queue, "stats", NULL);
-	snprintf(base, sizeof(base), "%s:{%s}:t:", s->conf->redis_prefix,
-	    queue);
-	args_str(&a, base);
+	args_base(&a, s, queue);
 	args_u64(&a, now);
 	args_u64(&a, lease_ms);
 	args_u64(&a, max_retries > 0 ? (uint64_t)max_retries : 0);
@@ -914,14 +917,11 @@ store_trim(struct store *s, const char *queue, uint64_t done_before,
     uint64_t dead_before, int limit, store_cb *cb, void *arg)
 {
 	struct args	a = { 0 };
-	char		base[TD_NAME_MAX + 80];
 
 	args_key(&a, s, queue, "done", NULL);
 	args_key(&a, s, queue, "dead", NULL);
 	args_key(&a, s, queue, "minute", NULL);
-	snprintf(base, sizeof(base), "%s:{%s}:t:", s->conf->redis_prefix,
-	    queue);
-	args_str(&a, base);
+	args_base(&a, s, queue);
 	args_u64(&a, done_before);
 	args_u64(&a, dead_before);
 	args_u64(&a, limit > 0 ? (uint64_t)limit : 1);
@@ -932,16 +932,6 @@ store_trim(struct store *s, const char *queue, uint64_t done_before,
 /*
  * The operator API.
  */
-static void
-args_base(struct args *a, const struct store *s, const char *queue)
-{
-	char	base[TD_NAME_MAX + 80];
-
-	snprintf(base, sizeof(base), "%s:{%s}:t:", s->conf->redis_prefix,
-	    queue);
-	args_str(a, base);
-}
-
 int
 store_qinfo(struct store *s, const char *queue, store_cb *cb, void *arg)
 {

@@ -108,6 +108,8 @@ static int	 server_from_conf(const struct opts *, char *, size_t);
 static const char *env_port(const char *);
 static int	 api_call(struct ctx *, const char *, const char *,
 		    const char *, struct json_object **);
+static int	 api_show(struct ctx *, const char *, char *, const char *,
+		    struct json_object **);
 static int	 api_perform(struct ctx *, const char *, const char *,
 		    const char *, struct buf *, long *);
 static int	 api_error(long, const struct buf *);
@@ -565,6 +567,26 @@ api_call(struct ctx *ctx, const char *method, const char *path,
 }
 
 /*
+ * A command's request, with path (the caller's allocation) freed.  With
+ * --json the answer is printed here; -1 means *out holds it for the
+ * caller to print as text and put, anything else is the exit status.
+ */
+static int
+api_show(struct ctx *ctx, const char *method, char *path, const char *body,
+    struct json_object **out)
+{
+	int	rv;
+
+	rv = api_call(ctx, method, path, body, out);
+	free(path);
+	if (rv != 0)
+		return rv;
+	if (ctx->json)
+		return print_json(*out);
+	return -1;
+}
+
+/*
  * The HTTP exchange: the answer's status and body, or EXIT_UNREACHABLE
  * when there was none.  The token goes only into the Authorization
  * header, never to stderr, and its copy is wiped.
@@ -739,10 +761,9 @@ cmd_stats(struct ctx *ctx, struct opts *o, int argc, char **argv)
 	int			 rv;
 
 	(void)o, (void)argc, (void)argv;
-	if ((rv = api_call(ctx, "GET", "/v1/stats", NULL, &obj)) != 0)
+	if ((rv = api_show(ctx, "GET", xstrdup("/v1/stats"), NULL,
+	    &obj)) != -1)
 		return rv;
-	if (ctx->json)
-		return print_json(obj);
 	printf("queues  %" PRId64 "\n\n", jint(obj, "queues"));
 	print_counts(obj, "counts", states);
 	fputc('\n', stdout);
@@ -791,12 +812,8 @@ cmd_queues(struct ctx *ctx, struct opts *o, int argc, char **argv)
 	(void)o;
 	path = argc == 1 ? path_join(ctx, "/v1/queues/", argv[0], "") :
 	    xstrdup("/v1/queues");
-	rv = api_call(ctx, "GET", path, NULL, &obj);
-	free(path);
-	if (rv != 0)
+	if ((rv = api_show(ctx, "GET", path, NULL, &obj)) != -1)
 		return rv;
-	if (ctx->json)
-		return print_json(obj);
 	if (argc == 1) {
 		print_queue_rows(obj);
 		print_minutes(obj);
@@ -901,12 +918,8 @@ cmd_tasks(struct ctx *ctx, struct opts *o, int argc, char **argv)
 	query_add(ctx, &path, "page_size", o->limit);
 	query_add(ctx, &path, "page_token", o->page_token);
 	query_add(ctx, &path, "url", o->url);
-	rv = api_call(ctx, "GET", path, NULL, &obj);
-	free(path);
-	if (rv != 0)
+	if ((rv = api_show(ctx, "GET", path, NULL, &obj)) != -1)
 		return rv;
-	if (ctx->json)
-		return print_json(obj);
 
 	snprintf(head, sizeof(head), "%s", tkey);
 	for (i = 0; head[i] != '\0'; i++)
@@ -1020,12 +1033,8 @@ cmd_task(struct ctx *ctx, struct opts *o, int argc, char **argv)
 
 	(void)o, (void)argc;
 	path = path_join(ctx, "/v1/tasks/", argv[0], "");
-	rv = api_call(ctx, "GET", path, NULL, &obj);
-	free(path);
-	if (rv != 0)
+	if ((rv = api_show(ctx, "GET", path, NULL, &obj)) != -1)
 		return rv;
-	if (ctx->json)
-		return print_json(obj);
 	print_kv("id", jstr(obj, "id"));
 	print_kv("queue", jstr(obj, "queue"));
 	print_kv("state", jstr(obj, "state"));
@@ -1067,14 +1076,11 @@ queue_bulk(struct ctx *ctx, const char *queue, const char *verb,
 	path = path_join(ctx, "/v1/queues/", queue, suffix);
 	req = json_object_new_object();
 	json_object_object_add(req, "state", json_object_new_string(state));
-	rv = api_call(ctx, "POST", path, json_object_to_json_string(req),
+	rv = api_show(ctx, "POST", path, json_object_to_json_string(req),
 	    &obj);
 	json_object_put(req);
-	free(path);
-	if (rv != 0)
+	if (rv != -1)
 		return rv;
-	if (ctx->json)
-		return print_json(obj);
 	printf("%s %" PRId64 " %s tasks\n", strcmp(verb, "retry") == 0 ?
 	    "retried" : "deleted", jint(obj, strcmp(verb, "retry") == 0 ?
 	    "retried" : "deleted"), state);
@@ -1097,12 +1103,8 @@ cmd_retry(struct ctx *ctx, struct opts *o, int argc, char **argv)
 	if (o->state != NULL)
 		return queue_bulk(ctx, argv[0], "retry", o->state);
 	path = path_join(ctx, "/v1/tasks/", argv[0], ":retry");
-	rv = api_call(ctx, "POST", path, NULL, &obj);
-	free(path);
-	if (rv != 0)
+	if ((rv = api_show(ctx, "POST", path, NULL, &obj)) != -1)
 		return rv;
-	if (ctx->json)
-		return print_json(obj);
 	printf("%s %s\n", jstr(obj, "task_id") ? jstr(obj, "task_id") :
 	    argv[0], jstr(obj, "state") ? jstr(obj, "state") : "-");
 	json_object_put(obj);
@@ -1120,12 +1122,8 @@ cmd_delete(struct ctx *ctx, struct opts *o, int argc, char **argv)
 	if (o->state != NULL)
 		return queue_bulk(ctx, argv[0], "delete", o->state);
 	path = path_join(ctx, "/v1/tasks/", argv[0], "");
-	rv = api_call(ctx, "DELETE", path, NULL, &obj);
-	free(path);
-	if (rv != 0)
+	if ((rv = api_show(ctx, "DELETE", path, NULL, &obj)) != -1)
 		return rv;
-	if (ctx->json)
-		return print_json(obj);
 	printf("deleted %s\n", argv[0]);
 	json_object_put(obj);
 	return 0;
@@ -1143,12 +1141,8 @@ cmd_pause(struct ctx *ctx, struct opts *o, int argc, char **argv)
 	/* argv[-1] is the command's own name: "pause" or "resume". */
 	path = path_join(ctx, "/v1/queues/", argv[0],
 	    strcmp(argv[-1], "pause") == 0 ? ":pause" : ":resume");
-	rv = api_call(ctx, "POST", path, NULL, &obj);
-	free(path);
-	if (rv != 0)
+	if ((rv = api_show(ctx, "POST", path, NULL, &obj)) != -1)
 		return rv;
-	if (ctx->json)
-		return print_json(obj);
 	print_queue_rows(obj);
 	json_object_put(obj);
 	return 0;
@@ -1183,12 +1177,8 @@ cmd_purge(struct ctx *ctx, struct opts *o, int argc, char **argv)
 		}
 	}
 	path = path_join(ctx, "/v1/queues/", argv[0], ":purge");
-	rv = api_call(ctx, "POST", path, NULL, &obj);
-	free(path);
-	if (rv != 0)
+	if ((rv = api_show(ctx, "POST", path, NULL, &obj)) != -1)
 		return rv;
-	if (ctx->json)
-		return print_json(obj);
 	printf("deleted %" PRId64 " tasks\n", jint(obj, "deleted"));
 	json_object_put(obj);
 	return 0;
@@ -1212,12 +1202,10 @@ cmd_enqueue(struct ctx *ctx, struct opts *o, int argc, char **argv)
 			return rv;
 	} else if ((rv = enqueue_from_flags(o, &seed)) != 0)
 		return rv;
-	rv = api_call(ctx, "POST", "/v1/enqueue", seed, &obj);
+	rv = api_show(ctx, "POST", xstrdup("/v1/enqueue"), seed, &obj);
 	free(seed);
-	if (rv != 0)
+	if (rv != -1)
 		return rv;
-	if (ctx->json)
-		return print_json(obj);
 	printf("%s\n", jstr(obj, "task_id") ? jstr(obj, "task_id") : "-");
 	json_object_put(obj);
 	return 0;

@@ -18,12 +18,6 @@
 
 static char	*title_base;	/* argv[0]'s memory, reused for the title */
 static size_t	 title_len;	/* bytes of it we may overwrite */
-/*
- * The environment's heap copy.  glibc's exit-time cleanup, which valgrind
- * runs, does clearenv(): with environ its only reference, the copy would
- * be reported as lost.
- */
-static char	**title_env;
 
 void *
 xmalloc(size_t n)
@@ -207,7 +201,7 @@ util_title_init(int argc, char **argv)
 				end = environ[i] + strlen(environ[i]);
 			env[i] = xstrdup(environ[i]);
 		}
-		environ = title_env = env;
+		environ = env;
 	}
 	for (i = 1; i < argc; i++)
 		argv[i] = xstrdup(argv[i]);

@@ -22,6 +22,29 @@ QUEUES = ("critical", "default", "low")
 TITLE_RE = re.compile(
     r"^taskdispatcher: (master|listener|worker|scheduler)\b(?: (\d+))?(.*)$")
 
+# TD_VALGRIND=1: every daemon runs under valgrind's memcheck, children too
+# (they are forked, so each reports into its own vg.NAME.PID.log at its
+# exit); every timeout of the harness stretches by TD_TIMEOUT_FACTOR
+# (default 10 under valgrind, else 1).
+VALGRIND = os.environ.get("TD_VALGRIND") == "1"
+SLOW = float(os.environ.get("TD_TIMEOUT_FACTOR") or (10 if VALGRIND else 1))
+VALGRIND_SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             "valgrind.supp")
+VALGRIND_ARGS = ["--trace-children=yes", "--child-silent-after-fork=no",
+                 "--leak-check=full",
+                 "--show-leak-kinds=definite,indirect",
+                 "--errors-for-leak-kinds=definite,indirect",
+                 "--error-exitcode=99", "--num-callers=30",
+                 # glibc's exit-time cleanup does clearenv(), dropping the
+                 # only reference to the heap copy of the environment that
+                 # util_title_init() made: a leak only valgrind would see.
+                 "--run-libc-freeres=no"]
+VALGRIND_BAD_RE = re.compile(
+    r"^==\d+== (Invalid (read|write|free)|.*uninitialised|"
+    r".*unaddressable|Mismatched free|Source and destination overlap|"
+    r"\s+definitely lost: [1-9]|"
+    r"\s+indirectly lost: [1-9])", re.M)
+
 
 class WaitTimeout(AssertionError):
     pass
@@ -29,6 +52,7 @@ class WaitTimeout(AssertionError):
 
 def wait_for(cond, timeout=10.0, interval=0.02, msg=None):
     """Poll cond() until it returns something truthy; return that value."""
+    timeout *= SLOW
     deadline = time.monotonic() + timeout
     last_exc = None
     while True:
@@ -407,6 +431,7 @@ class Target:
 
     def wait_count(self, n, path=None, timeout=10.0):
         """Wait until at least n requests (to path) arrived; return them."""
+        timeout *= SLOW
         deadline = time.monotonic() + timeout
         with self.lock:
             while True:
@@ -573,7 +598,14 @@ class Daemon:
         clean.update(env or {})
         env = clean
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([self.binary, "-c", self.conf_path],
+        argv = [self.binary, "-c", self.conf_path]
+        if VALGRIND:
+            vg = os.path.join(self.dir, f"vg.{self.name}.%p.log")
+            supp = [f"--suppressions={VALGRIND_SUPP}"] \
+                if os.path.exists(VALGRIND_SUPP) else []
+            argv = ["valgrind"] + VALGRIND_ARGS + supp + \
+                [f"--log-file={vg}"] + argv
+        self.proc = subprocess.Popen(argv,
                                      stdin=subprocess.DEVNULL,
                                      stdout=self.logf, stderr=self.logf,
                                      env=env, start_new_session=True)
@@ -605,6 +637,7 @@ class Daemon:
         self.signal(signal.SIGTERM)
 
     def wait_exit(self, timeout=15.0):
+        timeout *= SLOW
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -612,9 +645,27 @@ class Daemon:
                               f"{timeout}s")
 
     def stop(self):
-        """SIGKILL the whole group and every child we know of."""
+        """SIGKILL the whole group and every child we know of.  Under
+        valgrind, a graceful SIGTERM first: only a process that exits
+        on its own reports its leaks."""
         if self.proc is None:
             return
+        if VALGRIND and self.proc.poll() is None:
+            try:
+                self.sigterm()
+                self.wait_exit(15.0)
+            except (OSError, WaitTimeout):
+                pass
+        if VALGRIND:
+            # The master is gone; let its children finish their reports.
+            try:
+                wait_for(lambda: not any(
+                    ent[0] == self.proc.pid or pid in self.seen
+                    for pid, ent in proc_table().items()
+                    if alive(pid) and ent[2].startswith("/usr/bin/valgrind")),
+                    5.0, msg=f"{self.name}'s children to exit")
+            except WaitTimeout:
+                pass
         pids = set(self.seen)
         if self.proc.poll() is None:
             pids |= {c.pid for c in self.children()}
@@ -640,10 +691,11 @@ class Daemon:
     def children(self, include_exiting=True):
         """Live children of the master, by process title."""
         out = []
+        titles = self._log_titles() if VALGRIND else {}
         for pid, (ppid, state, cmd) in proc_table().items():
             if ppid != self.proc.pid or state in ("Z", "X"):
                 continue
-            m = TITLE_RE.match(cmd)
+            m = TITLE_RE.match(titles.get(pid, cmd))
             # A child just forked still carries the master's title.
             if not m or m.group(1) == "master":
                 continue
@@ -679,6 +731,36 @@ class Daemon:
     def title(self):
         return proc_table().get(self.proc.pid, (0, "", ""))[2]
 
+    _STARTED_RE = re.compile(r"^\S+ master\[\d+\]: \w+: "
+                             r"(listener|scheduler|worker \d+) "
+                             r"started \(pid (\d+)\)", re.M)
+    _QUIT_RE = re.compile(r"^\S+ listener\[(\d+)\]: \w+: quitting:", re.M)
+
+    def _log_titles(self):
+        """pid -> the title a child would show, from the log: valgrind
+        keeps its own command line in /proc, not the one we write."""
+        text = self.log()
+        out = {int(m.group(2)): f"taskdispatcher: {m.group(1)}"
+               for m in self._STARTED_RE.finditer(text)}
+        for m in self._QUIT_RE.finditer(text):
+            out[int(m.group(1))] = "taskdispatcher: listener (exiting)"
+        return out
+
+    def valgrind_reports(self):
+        """[(path, report)] of this daemon's valgrind logs that show a
+        memory error or a definite or indirect leak."""
+        out = []
+        prefix = f"vg.{self.name}."
+        for fn in sorted(os.listdir(self.dir)):
+            if not (fn.startswith(prefix) and fn.endswith(".log")):
+                continue
+            path = os.path.join(self.dir, fn)
+            with open(path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+            if VALGRIND_BAD_RE.search(text):
+                out.append((path, text))
+        return out
+
     # log
     def log(self):
         try:
@@ -693,7 +775,7 @@ class Daemon:
     # HTTP
     def request(self, method, path, body=None, headers=None, timeout=10.0):
         conn = http.client.HTTPConnection("127.0.0.1", self.port,
-                                          timeout=timeout)
+                                          timeout=timeout * SLOW)
         try:
             if isinstance(body, (dict, list)):
                 body = json.dumps(body).encode()
