@@ -126,6 +126,7 @@ static const char *jstr(struct json_object *, const char *);
 static int64_t	 jint(struct json_object *, const char *);
 static char	*jintstr(struct json_object *, const char *, char *, size_t);
 static char	*jtime(struct json_object *, const char *, char *, size_t);
+static struct json_object *jarray(struct json_object *, const char *);
 
 static int	 cmd_stats(struct ctx *, struct opts *, int, char **);
 static int	 cmd_queues(struct ctx *, struct opts *, int, char **);
@@ -752,6 +753,18 @@ jtime(struct json_object *o, const char *key, char *buf, size_t len)
 	return buf;
 }
 
+/* The array at key, or NULL for none (or something else). */
+static struct json_object *
+jarray(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
 static int
 cmd_stats(struct ctx *ctx, struct opts *o, int argc, char **argv)
 {
@@ -805,7 +818,7 @@ print_counts(struct json_object *obj, const char *key,
 static int
 cmd_queues(struct ctx *ctx, struct opts *o, int argc, char **argv)
 {
-	struct json_object	*obj, *qs;
+	struct json_object	*obj;
 	char			*path;
 	int			 rv;
 
@@ -817,12 +830,8 @@ cmd_queues(struct ctx *ctx, struct opts *o, int argc, char **argv)
 	if (argc == 1) {
 		print_queue_rows(obj);
 		print_minutes(obj);
-	} else {
-		if (!json_object_object_get_ex(obj, "queues", &qs) ||
-		    !json_object_is_type(qs, json_type_array))
-			qs = NULL;
-		print_queue_rows(qs);
-	}
+	} else
+		print_queue_rows(jarray(obj, "queues"));
 	json_object_put(obj);
 	return 0;
 }
@@ -836,8 +845,7 @@ print_minutes(struct json_object *q)
 	char			 tm[32], p[32], f[32];
 	size_t			 i, len;
 
-	if (!json_object_object_get_ex(q, "minutes", &ms) ||
-	    !json_object_is_type(ms, json_type_array))
+	if ((ms = jarray(q, "minutes")) == NULL)
 		return;
 	tdctl_fmt_table_init(&t, "lrr", "MINUTE", "PROCESSED", "FAILED");
 	len = json_object_array_length(ms);
@@ -926,9 +934,7 @@ cmd_tasks(struct ctx *ctx, struct opts *o, int argc, char **argv)
 		head[i] = (char)(head[i] - 'a' + 'A');
 	tdctl_fmt_table_init(&t, "lrrllll", "ID", "ATTEMPTS", "STATUS", head,
 	    "METHOD", "URL", "ERROR");
-	if (!json_object_object_get_ex(obj, "tasks", &ts) ||
-	    !json_object_is_type(ts, json_type_array))
-		ts = NULL;
+	ts = jarray(obj, "tasks");
 	len = ts != NULL ? json_object_array_length(ts) : 0;
 	for (i = 0; i < len; i++) {
 		x = json_object_array_get_idx(ts, i);
@@ -1004,8 +1010,7 @@ print_history(struct json_object *obj)
 	char			 a[32], tm[32], st[32], dur[32];
 	size_t			 i, len;
 
-	if (!json_object_object_get_ex(obj, "history", &h) ||
-	    !json_object_is_type(h, json_type_array))
+	if ((h = jarray(obj, "history")) == NULL)
 		return;
 	tdctl_fmt_table_init(&t, "rlrrl", "ATTEMPT", "TIME", "STATUS",
 	    "DURATION", "ERROR");
