@@ -1052,6 +1052,7 @@ bulk_start(struct admin_op *op, const struct http_request *req)
 {
 	json_object	*body = NULL, *v, *e;
 	const char	*s;
+	char		 err[256];
 	size_t		 i, n;
 
 	op->remove = op->route != ROUTE_TASKS_RETRY;
@@ -1060,13 +1061,15 @@ bulk_start(struct admin_op *op, const struct http_request *req)
 		bulk_send(op);
 		return;
 	}
-	if (req->bodylen > 0)
-		body = json_tokener_parse(req->body);
-	if (body == NULL || !json_object_is_type(body, json_type_object)) {
-		if (body != NULL)
-			json_object_put(body);
+	/* The enqueue body's strict parser: every body refuses alike. */
+	if (req->bodylen == 0) {
 		op_error(op, 400, "body: must be a JSON object with \"state\" "
 		    "or \"ids\"");
+		return;
+	}
+	if ((body = task_json_object(req->body, req->bodylen, "body", err,
+	    sizeof(err))) == NULL) {
+		op_error(op, 400, "%s", err);
 		return;
 	}
 	if (json_object_object_get_ex(body, "state", &v)) {

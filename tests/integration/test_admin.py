@@ -348,8 +348,12 @@ def test_bulk_bad_bodies(start_daemon):
     d = api_only(start_daemon)
     for path in ["/v1/queues/default/tasks:retry",
                  "/v1/queues/default/tasks:delete"]:
+        # The enqueue body's strict parser: trailing bytes, a trailing
+        # comma, single quotes and a NUL are refused here too.
         for body in [b"", b"not json", b"[]", {"state": "bogus"},
-                     {"ids": "x"}, {"ids": [1]}, {}]:
+                     {"ids": "x"}, {"ids": [1]}, {},
+                     b'{"state":"dead"} garbage', b'{"state":"dead",}',
+                     b"{'state':'dead'}", b'{"state":"dead"}\x00']:
             assert_error_shape(post(d, path, body), 400, "INVALID_ARGUMENT")
     for s in ["pending", "active", "done"]:
         assert_error_shape(post(d, "/v1/queues/default/tasks:retry",
