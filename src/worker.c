@@ -960,8 +960,9 @@ outcome_log(const struct outcome *o, int ok)
 		    o->attempt, (unsigned long long)o->dur_ms);
 	else if (o->kind == OUT_DEAD)
 		log_info("%s task=%s queue=%s status=%d attempts=%d "
-		    "error=\"%s\"", what[o->kind], o->id, o->queue, o->status,
-		    o->attempt, o->error);
+		    "dur_ms=%llu error=\"%s\"", what[o->kind], o->id, o->queue,
+		    o->status, o->attempt, (unsigned long long)o->dur_ms,
+		    o->error);
 	else
 		log_info("%s task=%s queue=%s attempt=%d status=%d dur_ms=%llu "
 		    "error=\"%s\"", what[o->kind], o->id, o->queue, o->attempt,

@@ -385,7 +385,7 @@ def test_dead_by_connection_refused_history(start_daemon, r):
     assert t["last_error"] == "connection refused"
     wait_for(lambda: re.search(
         rf'task dead task={tid} queue=default status=0 attempts=1 '
-        rf'error="connection refused"', d.log()))
+        rf'dur_ms=\d+ error="connection refused"', d.log()))
     assert json.dumps(t)
 
 
