@@ -16,6 +16,12 @@
 
 #include "netpolicy.h"
 
+/* Where the daemon and tdctl look for the configuration by default. */
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/etc"
+#endif
+#define TD_CONF_DEFAULT	SYSCONFDIR "/taskdispatcher/taskdispatcher.conf"
+
 #define TD_QUEUE_MAX	64	/* queues a config may define */
 #define TD_NAME_MAX	64	/* queue name incl. NUL: [A-Za-z0-9_-]{1,63} */
 #define TD_HOST_MAX	256

@@ -14,14 +14,9 @@
 #include "proc.h"
 #include "util.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR	"/etc"
-#endif
 #ifndef VERSION
 #define VERSION		"unknown"
 #endif
-
-#define CONF_DEFAULT	SYSCONFDIR "/taskdispatcher/taskdispatcher.conf"
 
 static void		 usage(FILE *);
 static int		 test_config(const char *, int);
@@ -40,7 +35,7 @@ int
 main(int argc, char *argv[])
 {
 	static struct conf	 conf;	/* lives as long as the process */
-	const char		*path = CONF_DEFAULT;
+	const char		*path = TD_CONF_DEFAULT;
 	char			 err[1024];
 	int			 ch, test = 0, verbose = 0;
 
@@ -123,7 +118,7 @@ usage(FILE *fp)
 	    "  -v, --verbose       log debug messages (with -t: print the "
 	    "configuration)\n"
 	    "  -V, --version       print the version and exit\n",
-	    CONF_DEFAULT);
+	    TD_CONF_DEFAULT);
 }
 
 /* conf_apply_env wants a const-returning getenv. */

@@ -25,14 +25,10 @@
 #include "tdctl_fmt.h"
 #include "util.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR	"/etc"
-#endif
 #ifndef VERSION
 #define VERSION		"unknown"
 #endif
 
-#define CONF_DEFAULT	SYSCONFDIR "/taskdispatcher/taskdispatcher.conf"
 #define SERVER_DEFAULT	"http://127.0.0.1:8080"
 
 /* Exit statuses, as tdctl(1) documents them. */
@@ -258,7 +254,7 @@ opts_parse(struct opts *o, int argc, char **argv)
 {
 	int	ch;
 
-	o->conf_path = CONF_DEFAULT;
+	o->conf_path = TD_CONF_DEFAULT;
 	while ((ch = getopt_long(argc, argv, "c:hs:t:Vy", longopts,
 	    NULL)) != -1) {
 		if (ch >= OPT_JSON && ch != OPT_JSON)
@@ -406,7 +402,7 @@ usage(FILE *fp)
 	    "  -y, --yes           purge without asking\n"
 	    "exit status: 0 ok, 1 the API answered an error, 2 the daemon "
 	    "cannot be reached,\n"
-	    "64 bad usage\n", CONF_DEFAULT, SERVER_DEFAULT);
+	    "64 bad usage\n", TD_CONF_DEFAULT, SERVER_DEFAULT);
 }
 
 static int
