@@ -95,6 +95,9 @@ struct cmd {
 	int		 minargs, maxargs;
 };
 
+/* The first API token of the configuration read by server_from_conf. */
+static char	conf_token[TD_TOKEN_MAX];
+
 static void	 usage(FILE *);
 static void	 usage_short(void);
 static int	 opts_parse(struct opts *, int, char **);
@@ -221,9 +224,10 @@ main(int argc, char *argv[])
 	memset(&ctx, 0, sizeof(ctx));
 	if ((rv = server_resolve(&o, ctx.base, sizeof(ctx.base))) != 0)
 		return rv;
+	/* -t, TDCTL_TOKEN, then the configuration the server came from. */
 	ctx.token = o.token != NULL ? o.token : getenv("TDCTL_TOKEN");
-	if (ctx.token != NULL && ctx.token[0] == '\0')
-		ctx.token = NULL;
+	if (ctx.token == NULL || ctx.token[0] == '\0')
+		ctx.token = conf_token[0] != '\0' ? conf_token : NULL;
 	ctx.json = o.json;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    (ctx.curl = curl_easy_init()) == NULL) {
@@ -231,6 +235,7 @@ main(int argc, char *argv[])
 		return EX_SOFTWARE;
 	}
 	rv = c->fn(&ctx, &o, argc - optind - 1, argv + optind + 1);
+	explicit_bzero(conf_token, sizeof(conf_token));
 	curl_easy_cleanup(ctx.curl);
 	curl_global_cleanup();
 	return rv;
@@ -397,7 +402,8 @@ usage(FILE *fp)
 	    "  -s, --server URL    the daemon's API (default: TDCTL_SERVER, "
 	    "else from -c,\n"
 	    "                      else %s)\n"
-	    "  -t, --token TOKEN   bearer token (default: TDCTL_TOKEN)\n"
+	    "  -t, --token TOKEN   bearer token (default: TDCTL_TOKEN, else the\n"
+	    "                      configuration's first API token)\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -y, --yes           purge without asking\n"
 	    "exit status: 0 ok, 1 the API answered an error, 2 the daemon "
@@ -469,6 +475,10 @@ server_from_conf(const struct opts *o, char *base, size_t len)
 			conf_defaults(&conf);
 		}
 	}
+	if (conf.napi_tokens > 0)
+		util_strlcpy(conf_token, conf.api_tokens[0],
+		    sizeof(conf_token));
+	explicit_bzero(conf.api_tokens, sizeof(conf.api_tokens));
 	if (conf_apply_env(&conf, env_port, err, sizeof(err)) == -1)
 		fprintf(stderr, "tdctl: %s; ignored\n", err);
 	/* A wildcard address is reached on the loopback. */

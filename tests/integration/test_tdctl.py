@@ -539,3 +539,20 @@ def test_purge_asks_on_a_terminal(tdctl, target):
         assert sent, out
         assert os.waitstatus_to_exitcode(status) == rc, out
         assert target.count("/v1/queues/low:purge") == posts, out
+
+
+def test_token_from_flag_env_or_config(start_daemon, tdctl):
+    """-t, then TDCTL_TOKEN, then the first token of the configuration the
+    server came from (-c): the daemon's own file serves both."""
+    tok = "tdctl-tok_AAAAAAAAAAAAAAAA"
+    d = start_daemon({"server.api_tokens": tok, "workers.count": 0})
+    res = tdctl("queues", server=url_of(d))
+    assert res.rc == 1 and "401" in res.err, res
+    assert tdctl("queues", server=url_of(d), env={"TDCTL_TOKEN": tok}).rc == 0
+    assert tdctl("-t", tok, "queues", server=url_of(d)).rc == 0
+    res = tdctl("-c", d.conf_path, "queues")
+    assert res.rc == 0, res
+    assert tok not in res.out + res.err
+    # A token given wins over the file's.
+    res = tdctl("-c", d.conf_path, "-t", "wrong-token", "queues")
+    assert res.rc == 1 and "401" in res.err, res
