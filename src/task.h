@@ -22,7 +22,7 @@ struct task_header {
 };
 
 struct task {
-	char			 id[TD_ID_LEN + 1];
+	char			 id[TD_ID_MAX + 1];
 	char			 queue[TD_NAME_MAX];
 	char			*url;
 	char			 method[TD_METHOD_MAX];
@@ -34,6 +34,11 @@ struct task {
 	uint64_t		 created_ms;	/* wall clock */
 	uint64_t		 eta_ms;	/* created + delay */
 	int			 attempts;	/* dispatches begun so far */
+	uint64_t		 deadline_ms;	/* dispatch deadline, 0: the
+						 * queue's timeout */
+	uint64_t		 tomb_ms;	/* a named task: how long its
+						 * ID stays taken after it
+						 * ends; 0: unnamed */
 };
 
 /*

@@ -4,6 +4,7 @@
  */
 #include <sys/random.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -173,6 +174,19 @@ util_task_id(char id[TD_ID_LEN + 1])
 		id[2 * i + 1] = hex[raw[i] & 0xf];
 	}
 	id[TD_ID_LEN] = '\0';
+}
+
+int
+util_valid_id(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > TD_ID_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
 }
 
 /*

@@ -37,6 +37,13 @@ uint32_t	util_xorshift32(void *);
 /* A task id: 32 lowercase hex digits from 16 random bytes, NUL-terminated. */
 #define TD_ID_LEN	32
 void	util_task_id(char id[TD_ID_LEN + 1]);
+/*
+ * The longest task ID: a Cloud Tasks task name's ID ([A-Za-z0-9_-], up to
+ * 500 characters) is used as ours.  util_task_id()'s are TD_ID_LEN long.
+ */
+#define TD_ID_MAX	500
+/* 1 when s (len bytes) is a task ID: [A-Za-z0-9_-]{1,TD_ID_MAX}. */
+int	util_valid_id(const char *s, size_t len);
 
 /* Process titles (ps): call init once from main with argc/argv. */
 void	util_title_init(int, char **);

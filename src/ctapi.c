@@ -1,0 +1,2 @@
+/* ctapi.c: stub, being written. */
+#include "ctapi.h"

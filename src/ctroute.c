@@ -1,0 +1,2 @@
+/* ctroute.c: stub, being written. */
+#include "ctroute.h"

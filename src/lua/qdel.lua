@@ -1,0 +1,2 @@
+-- qdel.lua: stub, being written.
+return false

@@ -1,0 +1,2 @@
+-- run.lua: stub, being written.
+return false

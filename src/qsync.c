@@ -1,0 +1,4 @@
+/* qsync.c: stub, being written. */
+#include <stdlib.h>
+
+#include "qsync.h"
