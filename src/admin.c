@@ -43,6 +43,12 @@ struct admin {
 
 /* What a queue's qinfo reply said, and its last hour by minute. */
 struct qinfo {
+	/*
+	 * The queue as the table had it when the op began: qsync may change
+	 * the table (API queues come and go) before the replies are in.
+	 */
+	char			 name[TD_NAME_MAX];
+	int			 weight;
 	struct metrics_queue	 m;
 	uint64_t		 ok[MINUTES];	/* [0] the oldest minute */
 	uint64_t		 fail[MINUTES];
@@ -71,7 +77,7 @@ struct admin_op {
 	uint64_t		 now;		/* wall ms, request */
 
 	char			 queue[TD_NAME_MAX];
-	char			 id[TD_ID_LEN + 1];
+	char			 id[TD_ID_MAX + 1];
 	int			 found;		/* queue index, or -1 */
 
 	/* reads */
@@ -253,6 +259,7 @@ op_new(struct admin *a, const struct route_match *m, api_done_fn *done,
     void *conn)
 {
 	struct admin_op	*op = xcalloc(1, sizeof(*op));
+	int		 i;
 
 	op->a = a;
 	op->done = done;
@@ -263,6 +270,12 @@ op_new(struct admin *a, const struct route_match *m, api_done_fn *done,
 	op->now = util_wall_ms();
 	op->qi = xcalloc((size_t)TD_MAX(a->conf->nqueues, 1),
 	    sizeof(*op->qi));
+	for (i = 0; i < a->conf->nqueues; i++) {
+		util_strlcpy(op->qi[i].name, a->conf->queues[i].name,
+		    sizeof(op->qi[i].name));
+		op->qi[i].weight = a->conf->queues[i].weight;
+		op->qi[i].m.name = op->qi[i].name;
+	}
 	return op;
 }
 
@@ -422,15 +435,13 @@ task_from(struct admin_op *op, const struct route_match *m)
 static void
 qinfo_start(struct admin_op *op, int first, int n, int info)
 {
-	const struct conf	*c = op->a->conf;
-	int			 i;
+	int	i;
 
 	op->first = first;
 	op->nq = n;
 	op->parse = parse_qinfo;
 	for (i = first; i < first + n; i++) {
-		op->qi[i].m.name = c->queues[i].name;
-		SEND(op, i, store_qinfo(op->a->store, c->queues[i].name,
+		SEND(op, i, store_qinfo(op->a->store, op->qi[i].name,
 		    on_cmd, c_));
 	}
 	if (info)
@@ -645,7 +656,7 @@ queue_json(const struct admin_op *op, int i)
 	json_object_object_add(o, "state", json_object_new_string(
 	    q->m.paused ? "paused" : "running"));
 	json_object_object_add(o, "weight",
-	    json_object_new_int(op->a->conf->queues[i].weight));
+	    json_object_new_int(q->weight));
 	json_object_object_add(o, "counts",
 	    numbers_json(metrics_state_names, q->m.counts, MS_MAX));
 	json_object_object_add(o, "oldest_pending_age_ms",
@@ -942,7 +953,7 @@ find_start(struct admin_op *op)
 	op->parse = parse_find;
 	op->next = found;
 	for (i = 0; i < c->nqueues; i++)
-		SEND(op, i, store_task_state(op->a->store, c->queues[i].name,
+		SEND(op, i, store_task_state(op->a->store, op->qi[i].name,
 		    op->id, on_cmd, c_));
 	op_wait(op);
 }
@@ -963,8 +974,7 @@ found(struct admin_op *op)
 		op_error(op, 404, "task \"%s\": no such task", op->id);
 		return;
 	}
-	util_strlcpy(op->queue, op->a->conf->queues[op->found].name,
-	    sizeof(op->queue));
+	util_strlcpy(op->queue, op->qi[op->found].name, sizeof(op->queue));
 	switch (op->route) {
 	case ROUTE_TASK:
 		get_send(op);
@@ -1119,7 +1129,7 @@ static void
 bulk_send(struct admin_op *op)
 {
 	char	*what, *p;
-	size_t	 i, n;
+	size_t	 i, n, len;
 
 	op->parse = parse_bulk;
 	op->next = bulk_next;
@@ -1128,12 +1138,13 @@ bulk_send(struct admin_op *op)
 		n = 0;
 	} else {
 		n = TD_MIN(op->nids - op->idpos, BATCH);
-		what = p = xcalloc(n * (TD_ID_LEN + 1) + 1, 1);
+		what = p = xcalloc(n * (TD_ID_MAX + 1) + 1, 1);
 		for (i = 0; i < n; i++) {
 			if (i > 0)
 				*p++ = ',';
-			memcpy(p, op->ids[op->idpos + i], TD_ID_LEN);
-			p += TD_ID_LEN;
+			len = strlen(op->ids[op->idpos + i]);
+			memcpy(p, op->ids[op->idpos + i], len);
+			p += len;
 		}
 		op->idpos += n;
 	}
@@ -1249,19 +1260,11 @@ token_valid(const char *t, int list)
 	return *p == ':' && id_valid(p + 1, strlen(p + 1));
 }
 
-/* util_task_id's shape: 32 lowercase hex digits. */
+/* A task ID: util_task_id's, or a Cloud Tasks task name's. */
 static int
 id_valid(const char *s, size_t len)
 {
-	size_t	i;
-
-	if (s == NULL || len != TD_ID_LEN)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!isdigit((unsigned char)s[i]) && (s[i] < 'a' ||
-		    s[i] > 'f'))
-			return 0;
-	return 1;
+	return s != NULL && util_valid_id(s, len);
 }
 
 /* The value of field name in a flat [field, value, ...] reply. */

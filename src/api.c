@@ -24,7 +24,9 @@
 #include <hiredis.h>
 
 #include "admin.h"
+#include "ctjson.h"
 #include "api.h"
+#include "ctapi.h"
 #include "log.h"
 #include "route.h"
 #include "task.h"
@@ -36,6 +38,7 @@ struct api {
 	const struct conf	*conf;
 	struct store		*store;
 	struct admin		*admin;
+	struct ctapi		*ctapi;
 	int			 pending;
 };
 
@@ -45,6 +48,7 @@ struct api_req {
 	api_done_fn	*done;		/* NULL once cancelled */
 	void		*conn;
 	struct admin_op	*op;		/* an operator API request */
+	struct ctapi_op	*ctop;		/* a Cloud Tasks API request */
 	char		 id[TD_ID_LEN + 1];
 	char		 queue[TD_NAME_MAX];
 };
@@ -58,6 +62,8 @@ static struct api_req *admin(struct api *, const struct route_match *,
 		    const struct http_request *, api_done_fn *, void *);
 static void	on_admin(void *, int, const char *, const char *, size_t,
 		    const char *);
+static struct api_req *cloudtasks(struct api *, const struct ct_match *,
+		    const struct http_request *, api_done_fn *, void *);
 static struct api_req *req_new(struct api *, api_done_fn *, void *);
 static void	req_detach(struct api_req *);
 static void	answer_error(api_done_fn *, void *, int, const char *,
@@ -74,6 +80,7 @@ api_new(const struct conf *conf, struct store *store)
 	api->conf = conf;
 	api->store = store;
 	api->admin = admin_new(conf, store);
+	api->ctapi = ctapi_new(conf, store);
 	return api;
 }
 
@@ -82,8 +89,10 @@ api_free(struct api *api)
 {
 	if (api != NULL && api->pending > 0)
 		log_warnx("api freed with %d requests pending", api->pending);
-	if (api != NULL)
+	if (api != NULL) {
 		admin_free(api->admin);
+		ctapi_free(api->ctapi);
+	}
 	free(api);
 }
 
@@ -98,6 +107,7 @@ api_handle(struct api *api, const struct http_request *req,
     api_done_fn *done, void *conn)
 {
 	struct route_match	 m;
+	struct ct_match		 cm;
 	const char		*why;
 	char			 allow[128];
 
@@ -111,6 +121,9 @@ api_handle(struct api *api, const struct http_request *req,
 		answer_error(done, conn, 401, why, allow);
 		return NULL;
 	}
+	if (ct_route_match(req->method, req->target != NULL ? req->target :
+	    "", req->targetlen, &cm))
+		return cloudtasks(api, &cm, req, done, conn);
 	switch (m.id) {
 	case ROUTE_HEALTH:
 		return health(api, done, conn);
@@ -142,7 +155,47 @@ api_cancel(struct api_req *r)
 		/* admin.c holds the op, not r: r is ours to free. */
 		admin_cancel(r->op);
 		free(r);
+	} else if (r->ctop != NULL) {
+		ctapi_cancel(r->ctop);
+		free(r);
 	}
+}
+
+/*
+ * The Cloud Tasks API: ctapi.c answers through on_admin too.  A path of
+ * its own that ct_route_match() refused is answered here, in Google's
+ * error shape.
+ */
+static struct api_req *
+cloudtasks(struct api *api, const struct ct_match *m,
+    const struct http_request *req, api_done_fn *done, void *conn)
+{
+	struct api_req	*r;
+	struct ctapi_op	*op;
+	char		*body, allow[128];
+	size_t		 len;
+
+	if (m->status != 0) {
+		allow[0] = '\0';
+		if (m->status == 405)
+			snprintf(allow, sizeof(allow), "Allow: %s\r\n",
+			    m->allow != NULL ? m->allow : "");
+		body = ct_error_json(m->status, m->status == 400 ?
+		    "INVALID_ARGUMENT" : m->status == 405 ? "UNIMPLEMENTED" :
+		    "NOT_FOUND", m->status == 405 ? "method not allowed" :
+		    m->status == 400 ? m->message :
+		    "Requested entity was not found.", &len);
+		done(conn, m->status, NULL, body, len,
+		    allow[0] != '\0' ? allow : NULL);
+		free(body);
+		return NULL;
+	}
+	r = req_new(api, done, conn);
+	api->pending++;
+	if ((op = ctapi_handle(api->ctapi, m, req, on_admin, r)) == NULL)
+		return NULL;	/* answered already */
+	r->ctop = op;
+	return r;
 }
 
 /* The operator API: admin.c answers through on_admin, which frees r. */

@@ -46,7 +46,8 @@ enum sect {
 	SECT_REDIS,
 	SECT_WORKERS,
 	SECT_DISPATCH,
-	SECT_QUEUE
+	SECT_CLOUDTASKS,
+	SECT_QUEUE		/* last: the fixed sections come before it */
 };
 
 enum kind {
@@ -62,7 +63,9 @@ enum kind {
 	KIND_TOKEN_FILE,	/* api_token_file */
 	KIND_USER,		/* user */
 	KIND_GROUP,		/* group */
-	KIND_TARGETS		/* a struct netpolicy_list */
+	KIND_TARGETS,		/* a struct netpolicy_list */
+	KIND_CT_PROJECT,	/* ct_project */
+	KIND_CT_LOCATION	/* ct_location */
 };
 
 struct conf_key {
@@ -124,6 +127,11 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_DISPATCH, "deny_targets", KIND_TARGETS, C(deny_targets),
 	    0, 0 },
 
+	{ SECT_CLOUDTASKS, "project", KIND_CT_PROJECT, 0, 0, 0 },
+	{ SECT_CLOUDTASKS, "location", KIND_CT_LOCATION, 0, 0, 0 },
+	{ SECT_CLOUDTASKS, "tombstone_ttl", KIND_DURATION,
+	    C(tombstone_ttl_ms), 0, DMAX },
+
 	{ SECT_QUEUE, "weight", KIND_INT, Q(weight), 1, 1000 },
 	{ SECT_QUEUE, "timeout", KIND_DURATION, Q(dispatch.timeout_ms),
 	    1000, DMAX },
@@ -141,6 +149,7 @@ static const char *const sect_names[] = {
 	[SECT_REDIS] = "redis",
 	[SECT_WORKERS] = "workers",
 	[SECT_DISPATCH] = "dispatch",
+	[SECT_CLOUDTASKS] = "cloudtasks",
 	[SECT_QUEUE] = "queue",
 };
 
@@ -174,6 +183,8 @@ static int	 conf_value(struct conf *, const struct conf_key *, void *,
 static int	 conf_number(const struct conf_key *, char *, const char *,
 		    char *, size_t);
 static int	 conf_prefix(struct conf *, const char *, char *, size_t);
+static int	 conf_ct_id(char *, size_t, const char *, const char *,
+		    const char *, char *, size_t);
 static int	 conf_finish(struct conf_ctx *);
 static int	 conf_tokens(struct conf *, const char *, char *, size_t);
 static int	 conf_token_file(struct conf_ctx *);
@@ -184,6 +195,7 @@ static int	 conf_check_backoff(struct conf_ctx *, const char *,
 static void	 conf_fail(struct conf_ctx *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	 conf_seed_queue(struct conf *, const char *, int);
+static int	 conf_queue_listed(const char *, const char *const *, size_t);
 static int	 conf_valid_queue_name(const char *);
 static int	 parse_int(const char *, long long *);
 static size_t	 host_chars(const char *, size_t, int);
@@ -230,6 +242,7 @@ conf_defaults(struct conf *conf)
 	conf->dispatch.max_backoff_ms = 10 * MS_PER_M;
 	conf->done_retention_ms = 1 * MS_PER_H;
 	conf->dead_retention_ms = 7 * MS_PER_D;
+	conf->tombstone_ttl_ms = 1 * MS_PER_H;
 	if (netpolicy_parse_list(&conf->deny_targets, TD_DENY_TARGETS_DEFAULT,
 	    msg, sizeof(msg)) == -1)
 		fatalx("conf: default deny_targets: %s", msg);
@@ -527,6 +540,13 @@ conf_value(struct conf *conf, const struct conf_key *k, void *base,
 	case KIND_TARGETS:
 		return netpolicy_parse_list((struct netpolicy_list *)(void *)
 		    ((char *)base + k->off), value, msg, msglen);
+	case KIND_CT_PROJECT:
+		return conf_ct_id(conf->ct_project, sizeof(conf->ct_project),
+		    value, "project", ".:", msg, msglen);
+	case KIND_CT_LOCATION:
+		return conf_ct_id(conf->ct_location,
+		    sizeof(conf->ct_location), value, "location", "", msg,
+		    msglen);
 	}
 	snprintf(msg, msglen, "unhandled key");
 	return -1;
@@ -599,6 +619,38 @@ conf_prefix(struct conf *conf, const char *value, char *msg, size_t msglen)
 		return -1;
 	}
 	util_strlcpy(conf->redis_prefix, value, sizeof(conf->redis_prefix));
+	return 0;
+}
+
+/*
+ * A project or location ID as the /v2 paths carry it (ctroute.c takes no
+ * other), or "" for any.  ':' and '.' are for domain-scoped projects
+ * ("example.com:proj").
+ */
+static int
+conf_ct_id(char *dst, size_t size, const char *value, const char *what,
+    const char *extra, char *msg, size_t msglen)
+{
+	static const char	alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-";
+	char			set[sizeof(alnum) + 8], words[32] = "";
+	size_t			n, i;
+
+	snprintf(set, sizeof(set), "%s%s", alnum, extra);
+	n = strspn(value, set);
+	if (value[n] != '\0' || n >= size) {
+		for (i = 0; extra[i] != '\0' && 2 * i + 2 < sizeof(words);
+		    i++) {
+			words[2 * i] = ' ';
+			words[2 * i + 1] = extra[i];
+			words[2 * i + 2] = '\0';
+		}
+		snprintf(msg, msglen, "invalid %s ID '%s' (want at most %zu of "
+		    "A-Z a-z 0-9 -%s, or nothing for any)", what, value,
+		    size - 1, words);
+		return -1;
+	}
+	util_strlcpy(dst, value, size);
 	return 0;
 }
 
@@ -896,6 +948,52 @@ conf_queue_find(const struct conf *conf, const char *name)
 	return NULL;
 }
 
+int
+conf_queue_sync(struct conf *conf, const char *const *names, size_t n)
+{
+	struct conf_queue	*q;
+	size_t			 i;
+	int			 j, k, changed = 0;
+
+	/* Drop first: a slot freed may take a new queue at the limit. */
+	for (j = k = 0; j < conf->nqueues; j++) {
+		q = &conf->queues[j];
+		if (q->dynamic && !conf_queue_listed(q->name, names, n)) {
+			changed = 1;
+			continue;
+		}
+		if (k != j)
+			conf->queues[k] = *q;
+		k++;
+	}
+	conf->nqueues = k;
+	for (i = 0; i < n; i++) {
+		if (names[i] == NULL || !conf_valid_queue_name(names[i]) ||
+		    conf_queue_find(conf, names[i]) != NULL ||
+		    conf->nqueues >= TD_QUEUE_MAX)
+			continue;
+		q = &conf->queues[conf->nqueues++];
+		memset(q, 0, sizeof(*q));
+		util_strlcpy(q->name, names[i], sizeof(q->name));
+		q->weight = 1;
+		q->dispatch = conf->dispatch;
+		q->dynamic = 1;
+		changed = 1;
+	}
+	return changed;
+}
+
+static int
+conf_queue_listed(const char *name, const char *const *names, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 conf_valid_queue_name(const char *s)
 {
@@ -1177,6 +1275,9 @@ conf_dump(const struct conf *conf, FILE *fp)
 	}
 	for (n = 0; n < conf->nqueues; n++) {
 		q = &conf->queues[n];
+		/* Not the file's: read back, it would make them so. */
+		if (q->dynamic)
+			continue;
 		fprintf(fp, "\n[queue.%s]\n", q->name);
 		for (i = 0; i < NKEYS; i++) {
 			k = &conf_keys[i];
@@ -1255,6 +1356,12 @@ dump_key(const struct conf *conf, const struct conf_key *k, const void *base,
 		break;
 	case KIND_GROUP:
 		util_strlcpy(buf, conf->group, sizeof(buf));
+		break;
+	case KIND_CT_PROJECT:
+		util_strlcpy(buf, conf->ct_project, sizeof(buf));
+		break;
+	case KIND_CT_LOCATION:
+		util_strlcpy(buf, conf->ct_location, sizeof(buf));
 		break;
 	case KIND_TARGETS:
 		l = (const struct netpolicy_list *)(const void *)p;

@@ -22,13 +22,15 @@
 #endif
 #define TD_CONF_DEFAULT	SYSCONFDIR "/taskdispatcher/taskdispatcher.conf"
 
-#define TD_QUEUE_MAX	64	/* queues a config may define */
+#define TD_QUEUE_MAX	256	/* queues in all: the file's and the API's */
 #define TD_NAME_MAX	64	/* queue name incl. NUL: [A-Za-z0-9_-]{1,63} */
 #define TD_HOST_MAX	256
 #define TD_PATH_MAX	108	/* sun_path */
 #define TD_TOKENS_MAX	16	/* API tokens, inline and from the file */
 #define TD_TOKEN_MAX	256	/* one token incl. NUL */
 #define TD_USER_MAX	64	/* user or group name incl. NUL */
+#define TD_CT_PROJECT_MAX 128	/* incl. NUL: [A-Za-z0-9-:.]{0,127} */
+#define TD_CT_LOCATION_MAX 64	/* incl. NUL: [A-Za-z0-9-]{0,63} */
 
 /*
  * Targets refused unless deny_targets says otherwise: "this network", the
@@ -56,6 +58,9 @@ struct conf_queue {
 	int			weight;		/* weight = 1..1000 */
 	struct conf_dispatch	dispatch;	/* [dispatch] merged with the
 						 * [queue.NAME] overrides */
+	int			dynamic;	/* 1: created over the API (the
+						 * set P:queues), not in the
+						 * file; see conf_queue_sync */
 };
 
 struct conf {
@@ -108,7 +113,18 @@ struct conf {
 	struct netpolicy_list	deny_targets;	/* deny_targets = link-local,
 						 * metadata, multicast... */
 
-	/* [queue.NAME]; critical/default/low exist unless redefined */
+	/* [cloudtasks]: "" = any project (location) is accepted, and
+	 * answers name the one asked for */
+	char		ct_project[TD_CT_PROJECT_MAX];	/* project = */
+	char		ct_location[TD_CT_LOCATION_MAX]; /* location = */
+	uint64_t	tombstone_ttl_ms;	/* tombstone_ttl = 1h */
+
+	/*
+	 * [queue.NAME]; critical/default/low exist unless redefined.  In a
+	 * running child, the queues created over the API follow them (see
+	 * conf_queue_sync): the table changes under the process, so keep a
+	 * queue's name, not its index or address, across a callback.
+	 */
 	struct conf_queue	queues[TD_QUEUE_MAX];
 	int			nqueues;
 };
@@ -131,6 +147,16 @@ int	conf_apply_env(struct conf *, const char *(*getenv_fn)(const char *),
 	    char *err, size_t errlen);
 
 const struct conf_queue *conf_queue_find(const struct conf *, const char *);
+
+/*
+ * Bring the dynamic queues in line with names, the n members of P:queues:
+ * a name the table lacks is added (weight 1, the [dispatch] settings,
+ * dynamic = 1) and a dynamic queue not among names is dropped.  Queues of
+ * the file are never dropped, nor made dynamic; the queues kept stay in
+ * their order, the new ones follow.  Invalid names and names beyond
+ * TD_QUEUE_MAX are skipped.  Returns 1 when the table changed, else 0.
+ */
+int	conf_queue_sync(struct conf *, const char *const *names, size_t n);
 
 /* "250ms", "30s", "5m", "1h", "7d", bare number = seconds. */
 int	conf_parse_duration(const char *, uint64_t *ms);

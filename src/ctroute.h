@@ -13,8 +13,10 @@
 #include "conf.h"
 #include "util.h"
 
-#define CT_PROJECT_MAX	128	/* incl. NUL: [A-Za-z0-9-:.]{1,127} */
-#define CT_LOCATION_MAX	64	/* incl. NUL: [A-Za-z0-9-]{1,63} */
+/* incl. NUL: [A-Za-z0-9-:.]{1,127} and [A-Za-z0-9-]{1,63}, as the
+ * [cloudtasks] settings (conf.h). */
+#define CT_PROJECT_MAX	TD_CT_PROJECT_MAX
+#define CT_LOCATION_MAX	TD_CT_LOCATION_MAX
 
 enum ct_route {
 	CT_NONE = 0,		/* see ct_match.status */

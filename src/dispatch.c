@@ -47,6 +47,7 @@ struct dispatch_req {
 	char			 host[TD_NETHOST_MAX];	/* of the URL */
 	char			 refused[64];	/* an address we refused */
 	int			 opened;	/* sockets allowed */
+	char			 retry_after[64]; /* of the response */
 };
 
 TAILQ_HEAD(dispatch_reqs, dispatch_req);
@@ -68,11 +69,17 @@ static void	collect_done(struct dispatch *);
 static void	finish(struct dispatch_req *, CURLcode);
 static void	req_detach(struct dispatch_req *);
 static void	req_free(struct dispatch_req *);
-static int	req_setup(struct dispatch_req *, const struct task *);
+static int	req_setup(struct dispatch_req *, const struct task *,
+		    const struct dispatch_attempt *);
 static int	req_setup_body(struct dispatch_req *, const struct task *);
-static int	req_setup_headers(struct dispatch_req *, const struct task *);
+static int	req_setup_headers(struct dispatch_req *, const struct task *,
+		    const struct dispatch_attempt *);
 static int	task_has_header(const struct task *, const char *);
+static int	header_reserved(const char *);
+static void	hdr_add(char ***, size_t *, size_t *, char *);
+static void	hdr_clean(char *, size_t, const char *);
 static size_t	on_body(char *, size_t, size_t, void *);
+static size_t	on_header(char *, size_t, size_t, void *);
 static void	describe_error(struct dispatch_req *, CURLcode, long,
 		    struct dispatch_result *);
 static curl_socket_t on_open_socket(void *, curlsocktype,
@@ -146,7 +153,8 @@ dispatch_inflight(const struct dispatch *d)
 }
 
 struct dispatch_req *
-dispatch_start(struct dispatch *d, const struct task *t, uint64_t timeout_ms,
+dispatch_start(struct dispatch *d, const struct task *t,
+    const struct dispatch_attempt *a, uint64_t timeout_ms,
     dispatch_done_cb *cb, void *arg)
 {
 	struct dispatch_req	*r = xcalloc(1, sizeof(*r));
@@ -165,7 +173,7 @@ dispatch_start(struct dispatch *d, const struct task *t, uint64_t timeout_ms,
 		    sizeof(r->errbuf));
 		goto fail;
 	}
-	if (req_setup(r, t) == -1)
+	if (req_setup(r, t, a) == -1)
 		goto fail;
 	if ((mc = curl_multi_add_handle(d->multi, r->easy)) != CURLM_OK) {
 		util_strlcpy(r->errbuf, curl_multi_strerror(mc),
@@ -221,7 +229,8 @@ req_free(struct dispatch_req *r)
 
 /* Everything about the request but the method, headers and body. */
 static int
-req_setup(struct dispatch_req *r, const struct task *t)
+req_setup(struct dispatch_req *r, const struct task *t,
+    const struct dispatch_attempt *a)
 {
 	CURL	*e = r->easy;
 	long	 total, conn;
@@ -248,6 +257,8 @@ req_setup(struct dispatch_req *r, const struct task *t)
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	if (policy_deny != NULL) {
 		/* The name first: a denied name is refused unresolved. */
 		if (netpolicy_url_host(t->url, r->host, sizeof(r->host)) == -1)
@@ -266,7 +277,7 @@ req_setup(struct dispatch_req *r, const struct task *t)
 		snprintf(r->errbuf, sizeof(r->errbuf), "bad url");
 		return -1;
 	}
-	if (req_setup_body(r, t) == -1 || req_setup_headers(r, t) == -1)
+	if (req_setup_body(r, t) == -1 || req_setup_headers(r, t, a) == -1)
 		return -1;
 	return 0;
 }
@@ -305,53 +316,154 @@ req_setup_body(struct dispatch_req *r, const struct task *t)
 	return 0;
 }
 
+/* dispatch_headers() into the request. */
+static int
+req_setup_headers(struct dispatch_req *r, const struct task *t,
+    const struct dispatch_attempt *a)
+{
+	struct curl_slist	*l;
+	char			**lines;
+	size_t			 i;
+	int			 rc = 0;
+
+	lines = dispatch_headers(t, a);
+	for (i = 0; lines[i] != NULL; i++) {
+		if ((l = curl_slist_append(r->hdrs, lines[i])) == NULL) {
+			snprintf(r->errbuf, sizeof(r->errbuf),
+			    "out of memory");
+			rc = -1;
+			break;
+		}
+		r->hdrs = l;
+	}
+	dispatch_headers_free(lines);
+	if (rc == 0)
+		curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->hdrs);
+	return rc;
+}
+
 /*
- * The task's headers verbatim, and curl's own defaults removed where the
- * task did not set them: an empty "Name:" deletes a header curl would add.
+ * The task's headers verbatim but for the ones Cloud Tasks owns, then
+ * curl's own defaults removed where the task did not set them (an empty
+ * "Name:" deletes a header curl would add; Content-Type in particular is
+ * never invented), then User-Agent and the X-CloudTasks-* set.
  * Content-Length always comes from the body curl sends: a wrong one from
  * the task would desynchronise a connection we want to reuse.
  */
-static int
-req_setup_headers(struct dispatch_req *r, const struct task *t)
+char **
+dispatch_headers(const struct task *t, const struct dispatch_attempt *a)
 {
 	static const char *const	 strip[] = {
 		"Accept", "Expect", "Content-Type"
 	};
-	struct curl_slist		*l;
+	static const struct dispatch_attempt	 none = { 0, 0, NULL };
 	const struct task_header	*h;
-	char				*line;
-	size_t				 i;
+	char				**v = NULL, *line, reason[200];
+	size_t				 n = 0, cap = 0, i;
 
+	if (a == NULL)
+		a = &none;
 	for (i = 0; i < t->nheaders; i++) {
 		h = &t->headers[i];
-		if (strcasecmp(h->name, "Content-Length") == 0)
+		if (strcasecmp(h->name, "Content-Length") == 0 ||
+		    strcasecmp(h->name, "User-Agent") == 0 ||
+		    header_reserved(h->name))
 			continue;
 		if (h->value == NULL || h->value[0] == '\0')
 			xasprintf(&line, "%s;", h->name);
 		else
 			xasprintf(&line, "%s: %s", h->name, h->value);
-		l = curl_slist_append(r->hdrs, line);
-		free(line);
-		if (l == NULL)
-			goto nomem;
-		r->hdrs = l;
+		hdr_add(&v, &n, &cap, line);
 	}
 	for (i = 0; i < TD_NELEM(strip); i++) {
 		if (task_has_header(t, strip[i]))
 			continue;
 		xasprintf(&line, "%s:", strip[i]);
-		l = curl_slist_append(r->hdrs, line);
-		free(line);
-		if (l == NULL)
-			goto nomem;
-		r->hdrs = l;
+		hdr_add(&v, &n, &cap, line);
 	}
-	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->hdrs);
-	return 0;
+	hdr_add(&v, &n, &cap, xstrdup("User-Agent: Google-Cloud-Tasks"));
+	xasprintf(&line, "X-CloudTasks-QueueName: %s", t->queue);
+	hdr_add(&v, &n, &cap, line);
+	xasprintf(&line, "X-CloudTasks-TaskName: %s", t->id);
+	hdr_add(&v, &n, &cap, line);
+	xasprintf(&line, "X-CloudTasks-TaskRetryCount: %d",
+	    t->attempts > 1 ? t->attempts - 1 : 0);
+	hdr_add(&v, &n, &cap, line);
+	xasprintf(&line, "X-CloudTasks-TaskExecutionCount: %d",
+	    a->execs > 0 ? a->execs : 0);
+	hdr_add(&v, &n, &cap, line);
+	xasprintf(&line, "X-CloudTasks-TaskETA: %llu.%06u",
+	    (unsigned long long)(t->eta_ms / 1000),
+	    (unsigned)(t->eta_ms % 1000) * 1000);
+	hdr_add(&v, &n, &cap, line);
+	if (t->attempts > 1) {
+		xasprintf(&line, "X-CloudTasks-TaskPreviousResponse: %d",
+		    a->last_status > 0 ? a->last_status : 0);
+		hdr_add(&v, &n, &cap, line);
+		hdr_clean(reason, sizeof(reason), a->last_error);
+		if (reason[0] == '\0' && a->last_status > 0)
+			snprintf(reason, sizeof(reason), "HTTP status %d",
+			    a->last_status);
+		if (reason[0] == '\0')
+			xasprintf(&line, "X-CloudTasks-TaskRetryReason;");
+		else
+			xasprintf(&line, "X-CloudTasks-TaskRetryReason: %s",
+			    reason);
+		hdr_add(&v, &n, &cap, line);
+	}
+	hdr_add(&v, &n, &cap, NULL);
+	return v;
+}
 
- nomem:
-	snprintf(r->errbuf, sizeof(r->errbuf), "out of memory");
-	return -1;
+void
+dispatch_headers_free(char **v)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Cloud Tasks reserves these names for what it says itself. */
+static int
+header_reserved(const char *name)
+{
+	return strncasecmp(name, "X-CloudTasks-", 13) == 0;
+}
+
+static void
+hdr_add(char ***v, size_t *n, size_t *cap, char *line)
+{
+	if (*n == *cap) {
+		*cap = *cap == 0 ? 16 : *cap * 2;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = line;
+}
+
+/*
+ * A previous error as a header value: our own messages, but curl's text
+ * and a target's words may end up in them, so no control character may
+ * pass (a CR or LF would end the header), and no edge blanks.
+ */
+static void
+hdr_clean(char *buf, size_t len, const char *s)
+{
+	size_t	i = 0;
+
+	if (s == NULL)
+		s = "";
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (; *s != '\0' && i + 1 < len; s++)
+		buf[i++] = (unsigned char)*s < 0x20 ||
+		    (unsigned char)*s == 0x7f ? ' ' : *s;
+	while (i > 0 && buf[i - 1] == ' ')
+		i--;
+	buf[i] = '\0';
 }
 
 static int
@@ -407,6 +519,43 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	(void)p;
 	r->received += size * n;
 	return size * n;
+}
+
+/*
+ * One response header line ("Name: value\r\n", or a status line).  Only
+ * Retry-After is kept, from the final response: a status line starts a
+ * new response (after a 100 Continue, say), so it forgets the last one.
+ */
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct dispatch_req	*r = arg;
+	size_t			 len = size * n, vlen;
+	static const char	 name[] = "Retry-After:";
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		r->retry_after[0] = '\0';
+		return len;
+	}
+	if (len < sizeof(name) - 1 || strncasecmp(p, name,
+	    sizeof(name) - 1) != 0)
+		return len;
+	p += sizeof(name) - 1;
+	vlen = len - (sizeof(name) - 1);
+	while (vlen > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		vlen--;
+	}
+	while (vlen > 0 && (p[vlen - 1] == '\r' || p[vlen - 1] == '\n' ||
+	    p[vlen - 1] == ' ' || p[vlen - 1] == '\t'))
+		vlen--;
+	/* Longer than any valid value: keep nothing rather than half. */
+	if (vlen < sizeof(r->retry_after)) {
+		memcpy(r->retry_after, p, vlen);
+		r->retry_after[vlen] = '\0';
+	} else
+		r->retry_after[0] = '\0';
+	return len;
 }
 
 /* curl wants fd s watched for what (or forgotten). */
@@ -525,6 +674,7 @@ finish(struct dispatch_req *r, CURLcode code)
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	res.status = status;
 	res.dur_ms = util_mono_ms() - r->started;
+	util_strlcpy(res.retry_after, r->retry_after, sizeof(res.retry_after));
 	describe_error(r, code, status, &res);
 	if (r->easy != NULL)
 		log_debug("dispatch: finished status=%ld dur_ms=%llu "

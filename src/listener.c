@@ -2,7 +2,8 @@
  * listener.c: the listener role.  One epoll loop holds the inherited
  * listening socket, every client connection, the control channel, the
  * SIGTERM signalfd and one asynchronous Redis connection shared by all
- * requests.
+ * requests.  On that connection qsync keeps the queue table in step with
+ * the queues created over the API, so that an enqueue to one is taken.
  *
  * A connection reads a request, hands it to the api and stops reading
  * until the answer is queued, so pipelined requests are answered one at a
@@ -42,6 +43,7 @@
 #include "http.h"
 #include "log.h"
 #include "proc.h"
+#include "qsync.h"
 #include "route.h"
 #include "store.h"
 #include "util.h"
@@ -58,8 +60,9 @@ struct conn;
 
 struct listener {
 	struct evloop		*ev;
-	const struct conf	*conf;
+	struct conf		*conf;		/* ours: qsync changes it */
 	struct store		*store;
+	struct qsync		*qsync;
 	struct api		*api;
 	int			 listen_fd;
 	int			 ready;		/* may accept (see on_ready) */
@@ -127,6 +130,7 @@ static void	on_quit_timer(struct evloop *, void *);
 static void	quit(void *, const char *);
 static void	on_ready(void *);
 static void	on_store_state(struct store *, int, void *);
+static void	on_synced(void *);
 static int	fd_nonblock(int);
 
 int
@@ -148,6 +152,8 @@ listener_main(struct proc_env *env)
 	}
 	l.sig_fd = ctl_watch(l.ev, l.ctl_fd, quit, &l);
 	l.store = store_new(l.ev, l.conf, "listener", on_store_state, &l);
+	/* The api reads the table live: it needs no word of a change. */
+	l.qsync = qsync_new(l.ev, l.store, l.conf, NULL, NULL);
 	l.api = api_new(l.conf, l.store);
 	/*
 	 * Not accepting yet: on a reload the socket is shared with the old
@@ -169,6 +175,8 @@ listener_main(struct proc_env *env)
 		conn_close(c);
 	if (l.listen_fd != -1)
 		close(l.listen_fd);
+	qsync_free(l.qsync);
+	l.qsync = NULL;
 	/* Replies still due get NULL now; their requests are cancelled. */
 	store_free(l.store);
 	api_free(l.api);
@@ -723,12 +731,31 @@ on_ready(void *arg)
 	    l->conf->max_connections, store_is_up(l->store) ? "up" : "down");
 }
 
+/*
+ * Up counts once the queue table is fresh too: a listener that took
+ * requests before it would refuse tasks for the queues created over the
+ * API (400, which a client does not retry), rather than wait.  Those may
+ * also have come or gone while the link was down.
+ */
 static void
 on_store_state(struct store *st, int up, void *arg)
 {
+	struct listener	*l = arg;
+
 	(void)st;
-	(void)arg;
-	ctl_redis_state(up);
+	if (up && l->qsync != NULL)
+		qsync_kick_then(l->qsync, on_synced, l);
+	else
+		ctl_redis_state(up);
+}
+
+static void
+on_synced(void *arg)
+{
+	struct listener	*l = arg;
+
+	if (store_is_up(l->store))
+		ctl_redis_state(1);
 }
 
 static void

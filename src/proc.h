@@ -31,7 +31,12 @@ struct proc_env {
 	unsigned		 gen;		/* config generation */
 	int			 ctl_fd;	/* child's end of the ctl pair */
 	int			 listen_fd;	/* listener: the bound socket */
-	const struct conf	*conf;
+	/*
+	 * The generation's config, in the child its own copy (fork): a role
+	 * may change it, as qsync does to the queue table, and the master's
+	 * stays as it was parsed.
+	 */
+	struct conf		*conf;
 };
 
 /* "listener", "worker", ... as in titles, logs and the man page. */

@@ -24,6 +24,15 @@ struct qsync	*qsync_new(struct evloop *, struct store *, struct conf *,
 		    qsync_fn *, void *);
 /* Ask now (the store just came up, or a queue was just created). */
 void		 qsync_kick(struct qsync *);
+/*
+ * As qsync_kick, and call done(arg) once, when the answer to an ask sent
+ * after this call has been applied (changed or not; an error reply
+ * counts too).  A reply lost with the link does not: the ask on the next
+ * link does.  The listener says it is ready only then, so that its first
+ * requests already see the API's queues.  A second call replaces the
+ * first one's done; qsync_free drops it uncalled.
+ */
+void		 qsync_kick_then(struct qsync *, qsync_fn *done, void *arg);
 void		 qsync_free(struct qsync *);
 
 #endif

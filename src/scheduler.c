@@ -11,6 +11,11 @@
  *  - trims done and dead tasks past their retention each minute.
  * Every step is one script on one queue, so several schedulers (several
  * hosts) may run at once.
+ *
+ * The queues are those of the table as it is now: qsync adds and drops the
+ * ones created over the API.  Each queue's state is its own allocation,
+ * found by name, so that a reply for a queue dropped meanwhile finds its
+ * state still there; that state is freed when its last reply is in.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +29,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "proc.h"
+#include "qsync.h"
 #include "store.h"
 #include "util.h"
 
@@ -39,7 +45,8 @@ struct sched;
 /* A queue's calls in flight (one of each at a time). */
 struct squeue {
 	struct sched		*sc;
-	const struct conf_queue	*cq;
+	char			 name[TD_NAME_MAX];
+	int			 gone;	/* left the table: freed once idle */
 	int			 promoting;
 	int			 again;	/* once more after it */
 	int			 sweeping;
@@ -48,14 +55,15 @@ struct squeue {
 
 struct sched {
 	struct proc_env		*env;
-	const struct conf	*conf;
+	struct conf		*conf;		/* ours: qsync changes it */
 	struct evloop		*ev;
 	struct store		*store;		/* commands */
 	struct store		*wake;		/* SUBSCRIBE P:wake */
+	struct qsync		*qsync;
 	int			 sigfd;
 	int			 quitting;
 	int			 closing;
-	struct squeue		*q;
+	struct squeue		**q;		/* the table's, in its order */
 	int			 nq;
 	uint64_t		 due_timer;
 	uint64_t		 due_at;	/* wall ms due_timer fires at */
@@ -67,6 +75,10 @@ static void	sched_setup(struct sched *, struct proc_env *);
 static void	sched_teardown(struct sched *);
 static void	sched_quit(void *, const char *);
 static void	on_store_state(struct store *, int, void *);
+static void	on_queues(void *);
+static void	sched_queues(struct sched *);
+static struct squeue *squeue_take(struct sched *, const char *);
+static int	squeue_done(struct squeue *);
 static void	on_wake(struct store *, struct redisReply *, void *);
 static void	due_arm(struct sched *, uint64_t);
 static void	on_due(struct evloop *, void *);
@@ -101,21 +113,15 @@ scheduler_main(struct proc_env *env)
 static void
 sched_setup(struct sched *sc, struct proc_env *env)
 {
-	int	i;
-
 	memset(sc, 0, sizeof(*sc));
 	sc->env = env;
 	sc->conf = env->conf;
 	sc->ev = evloop_new();
-	sc->nq = sc->conf->nqueues;
-	sc->q = xcalloc(sc->nq > 0 ? sc->nq : 1, sizeof(*sc->q));
-	for (i = 0; i < sc->nq; i++) {
-		sc->q[i].sc = sc;
-		sc->q[i].cq = &sc->conf->queues[i];
-	}
+	sched_queues(sc);
 	sc->sigfd = ctl_watch(sc->ev, env->ctl_fd, sched_quit, sc);
 	sc->store = store_new(sc->ev, sc->conf, "scheduler", on_store_state,
 	    sc);
+	sc->qsync = qsync_new(sc->ev, sc->store, sc->conf, on_queues, sc);
 	sc->wake = store_new(sc->ev, sc->conf, "scheduler-wake", NULL, sc);
 	(void)store_subscribe_wake(sc->wake, on_wake, sc);
 	store_connect(sc->store);
@@ -128,13 +134,100 @@ sched_setup(struct sched *sc, struct proc_env *env)
 static void
 sched_teardown(struct sched *sc)
 {
-	/* Replies still pending come back NULL and see closing. */
+	int	i;
+
+	/*
+	 * Replies still pending come back NULL and see closing; those of
+	 * queues dropped from the table free their state.
+	 */
 	sc->closing = 1;
+	qsync_free(sc->qsync);
+	sc->qsync = NULL;
 	store_free(sc->store);
 	store_free(sc->wake);
 	close(sc->sigfd);
 	evloop_free(sc->ev);
+	for (i = 0; i < sc->nq; i++)
+		free(sc->q[i]);
 	free(sc->q);
+}
+
+/* The queue table changed (qsync). */
+static void
+on_queues(void *arg)
+{
+	struct sched	*sc = arg;
+
+	if (!sc->closing)
+		sched_queues(sc);
+}
+
+/*
+ * Follow the table: a queue still there keeps its state (and the calls
+ * it has in flight), a new one is promoted and swept at once, in case
+ * its tasks fell due before we knew of it (a wake for it came and went),
+ * and one no longer there is let go.
+ */
+static void
+sched_queues(struct sched *sc)
+{
+	struct squeue	**q, *sq;
+	int		  i, n = sc->conf->nqueues, fresh;
+
+	q = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*q));
+	for (i = 0; i < n; i++) {
+		sq = squeue_take(sc, sc->conf->queues[i].name);
+		if ((fresh = sq == NULL)) {
+			sq = xcalloc(1, sizeof(*sq));
+			sq->sc = sc;
+			util_strlcpy(sq->name, sc->conf->queues[i].name,
+			    sizeof(sq->name));
+		}
+		q[i] = sq;
+		if (fresh && sc->store != NULL && store_is_up(sc->store)) {
+			promote_queue(sq);
+			sweep_queue(sq);
+		}
+	}
+	/* What squeue_take left behind has left the table. */
+	for (i = 0; i < sc->nq; i++)
+		if (sc->q[i] != NULL) {
+			sc->q[i]->gone = 1;
+			(void)squeue_done(sc->q[i]);
+		}
+	free(sc->q);
+	sc->q = q;
+	sc->nq = n;
+}
+
+/* The state of queue name, taken out of the old array; NULL if none. */
+static struct squeue *
+squeue_take(struct sched *sc, const char *name)
+{
+	struct squeue	*sq;
+	int		 i;
+
+	for (i = 0; i < sc->nq; i++)
+		if (sc->q[i] != NULL && strcmp(sc->q[i]->name, name) == 0) {
+			sq = sc->q[i];
+			sc->q[i] = NULL;
+			return sq;
+		}
+	return NULL;
+}
+
+/*
+ * After a reply: 1 when the queue has left the table (nothing more is to
+ * be done for it), its state freed once no call is in flight.
+ */
+static int
+squeue_done(struct squeue *q)
+{
+	if (!q->gone)
+		return 0;
+	if (!q->promoting && !q->sweeping && !q->trimming)
+		free(q);
+	return 1;
 }
 
 /* The scheduler holds no work of its own: it can go at once. */
@@ -163,10 +256,11 @@ on_store_state(struct store *st, int up, void *arg)
 	ctl_redis_state(up);
 	if (!up)
 		return;
+	qsync_kick(sc->qsync);
 	promote_all(sc);
 	for (i = 0; i < sc->nq; i++) {
-		sweep_queue(&sc->q[i]);
-		trim_queue(&sc->q[i]);
+		sweep_queue(sc->q[i]);
+		trim_queue(sc->q[i]);
 	}
 }
 
@@ -232,7 +326,7 @@ promote_all(struct sched *sc)
 	int	i;
 
 	for (i = 0; i < sc->nq; i++)
-		promote_queue(&sc->q[i]);
+		promote_queue(sc->q[i]);
 }
 
 static void
@@ -247,7 +341,7 @@ promote_queue(struct squeue *q)
 	}
 	q->again = 0;
 	/* Down: on_store_state promotes everything when it is back. */
-	if (store_promote(sc->store, q->cq->name, util_wall_ms(),
+	if (store_promote(sc->store, q->name, util_wall_ms(),
 	    PROMOTE_LIMIT, on_promote, q) == 0)
 		q->promoting = 1;
 }
@@ -261,14 +355,14 @@ on_promote(struct store *st, struct redisReply *r, void *arg)
 
 	(void)st;
 	q->promoting = 0;
-	if (sc->closing || r == NULL)
+	if (squeue_done(q) || sc->closing || r == NULL)
 		return;
 	if (reply_pair(q, "promote", r, &moved, &next) == -1) {
 		due_arm(sc, util_wall_ms() + ERROR_RETRY_MS);
 		return;
 	}
 	if (moved > 0)
-		log_debug("promoted count=%lld queue=%s", moved, q->cq->name);
+		log_debug("promoted count=%lld queue=%s", moved, q->name);
 	if (q->again || moved >= PROMOTE_LIMIT ||
 	    (next >= 0 && (uint64_t)next <= util_wall_ms()))
 		promote_queue(q);
@@ -284,16 +378,16 @@ on_sweep_tick(struct evloop *ev, void *arg)
 
 	sc->sweep_timer = evloop_timer_add(ev, SWEEP_MS, on_sweep_tick, sc);
 	for (i = 0; i < sc->nq; i++)
-		sweep_queue(&sc->q[i]);
+		sweep_queue(sc->q[i]);
 }
 
 static void
 sweep_queue(struct squeue *q)
 {
 	struct sched		*sc = q->sc;
-	const struct conf_queue	*cq = q->cq;
+	const struct conf_queue	*cq;
 
-	if (q->sweeping)
+	if (q->sweeping || (cq = conf_queue_find(sc->conf, q->name)) == NULL)
 		return;
 	if (store_sweep(sc->store, cq->name, util_wall_ms(),
 	    sc->conf->lease_ms, cq->dispatch.max_retries, SWEEP_LIMIT,
@@ -309,12 +403,12 @@ on_sweep(struct store *st, struct redisReply *r, void *arg)
 
 	(void)st;
 	q->sweeping = 0;
-	if (q->sc->closing || r == NULL ||
+	if (squeue_done(q) || q->sc->closing || r == NULL ||
 	    reply_pair(q, "sweep", r, &expired, &next) == -1)
 		return;
 	if (expired == 0)
 		return;
-	log_info("leases expired count=%lld queue=%s", expired, q->cq->name);
+	log_info("leases expired count=%lld queue=%s", expired, q->name);
 	/* They wait in retry, due now. */
 	promote_queue(q);
 	if (expired >= SWEEP_LIMIT)
@@ -329,7 +423,7 @@ on_trim_tick(struct evloop *ev, void *arg)
 
 	sc->trim_timer = evloop_timer_add(ev, TRIM_MS, on_trim_tick, sc);
 	for (i = 0; i < sc->nq; i++)
-		trim_queue(&sc->q[i]);
+		trim_queue(sc->q[i]);
 }
 
 static void
@@ -344,7 +438,7 @@ trim_queue(struct squeue *q)
 	    now - sc->conf->done_retention_ms : 0;
 	dead = now > sc->conf->dead_retention_ms ?
 	    now - sc->conf->dead_retention_ms : 0;
-	if (store_trim(sc->store, q->cq->name, done, dead, TRIM_LIMIT,
+	if (store_trim(sc->store, q->name, done, dead, TRIM_LIMIT,
 	    on_trim, q) == 0)
 		q->trimming = 1;
 }
@@ -356,16 +450,16 @@ on_trim(struct store *st, struct redisReply *r, void *arg)
 
 	(void)st;
 	q->trimming = 0;
-	if (q->sc->closing || r == NULL)
+	if (squeue_done(q) || q->sc->closing || r == NULL)
 		return;
 	if (r->type != REDIS_REPLY_INTEGER) {
 		log_warnx("trim: %s queue=%s", r->type == REDIS_REPLY_ERROR ?
-		    r->str : "unexpected reply", q->cq->name);
+		    r->str : "unexpected reply", q->name);
 		return;
 	}
 	if (r->integer == 0)
 		return;
-	log_debug("trimmed count=%lld queue=%s", r->integer, q->cq->name);
+	log_debug("trimmed count=%lld queue=%s", r->integer, q->name);
 	if (r->integer >= TRIM_LIMIT)
 		trim_queue(q);
 }
@@ -383,6 +477,6 @@ reply_pair(const struct squeue *q, const char *what,
 		return 0;
 	}
 	log_warnx("%s: %s queue=%s", what, r->type == REDIS_REPLY_ERROR ?
-	    r->str : "unexpected reply", q->cq->name);
+	    r->str : "unexpected reply", q->name);
 	return -1;
 }

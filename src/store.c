@@ -33,7 +33,8 @@
 
 #define RECONNECT_MIN_MS	100
 #define RECONNECT_MAX_MS	1000
-#define ARGS_MAX		16
+#define ARGS_MAX		48
+#define CONF_FV_MAX		40	/* queue conf fields + values a call */
 #define SHA_LEN			40
 
 enum script {
@@ -52,8 +53,14 @@ enum script {
 	SCRIPT_GET,
 	SCRIPT_REQUEUE,
 	SCRIPT_REMOVE,
+	SCRIPT_RUN,
+	SCRIPT_QDEL,
 	SCRIPT_MAX
 };
+
+/* Not yet in lua.h. */
+extern const char lua_run[];
+extern const char lua_qdel[];
 
 static const struct {
 	const char	*name;
@@ -74,6 +81,8 @@ static const struct {
 	[SCRIPT_GET] = { "get", lua_get },
 	[SCRIPT_REQUEUE] = { "requeue", lua_requeue },
 	[SCRIPT_REMOVE] = { "remove", lua_remove },
+	[SCRIPT_RUN] = { "run", lua_run },
+	[SCRIPT_QDEL] = { "qdel", lua_qdel },
 };
 
 /* Handshake steps, passed as the reply callback's privdata. */
@@ -102,6 +111,25 @@ struct req {
 	int		 nkeys;
 	int		 as_eval;
 	struct args	 a;
+};
+
+/*
+ * store_queue_create between its SADD and its conf write.  A read of the
+ * same conf asked for meanwhile (store_queue_conf) is held until the
+ * write is sent, so that it sees what the create wrote, as if the create
+ * were one command.
+ */
+struct qcreate {
+	struct qcreate	*next;		/* store's list, until sent */
+	store_cb	*cb;
+	void		*arg;
+	char		 queue[TD_NAME_MAX];
+	struct args	 conf;		/* DEL of the conf hash */
+	struct args	 hset;		/* HSET of the new conf */
+	int		 listed;
+	int		 held;		/* a conf read waits */
+	store_cb	*read_cb;
+	void		*read_arg;
 };
 
 struct store {
@@ -135,6 +163,7 @@ struct store {
 
 	store_cb		*sub_cb;	/* subscribed to P:wake */
 	void			*sub_arg;
+	struct qcreate		*creating;	/* conf writes not yet sent */
 };
 
 static void	connect_start(struct store *);
@@ -169,6 +198,15 @@ static void	args_key(struct args *, const struct store *, const char *,
 static void	args_base(struct args *, const struct store *, const char *);
 static void	args_free(struct args *);
 static void	wake_channel(const struct store *, char *, size_t);
+static void	args_queues(struct args *, const struct store *);
+static void	on_qcreate_added(struct store *, struct redisReply *, void *);
+static void	on_qcreate_done(struct store *, struct redisReply *, void *);
+static void	qcreate_end(struct store *, struct qcreate *,
+		    struct redisReply *);
+static int	send_owned(struct store *, struct args *, store_cb *,
+		    void *);
+static void	qcreate_unlist(struct store *, struct qcreate *, int);
+static int	conf_read(struct store *, const char *, store_cb *, void *);
 static int	task_field(struct task *, const char *, const redisReply *,
 		    const char **, char *, size_t);
 
@@ -712,6 +750,18 @@ wake_channel(const struct store *s, char *buf, size_t len)
 	snprintf(buf, len, "%s:wake", s->conf->redis_prefix);
 }
 
+/* P:queues, the set of the queues created through the API. */
+static void
+args_queues(struct args *a, const struct store *s)
+{
+	char	*k;
+	int	 n;
+
+	n = xasprintf(&k, "%s:queues", s->conf->redis_prefix);
+	args_add(a, k, (size_t)n);
+	free(k);
+}
+
 int
 store_ping(struct store *s, store_cb *cb, void *arg)
 {
@@ -732,6 +782,9 @@ store_enqueue(struct store *s, const struct task *t, uint64_t now,
 	args_key(&a, s, t->queue, "pending", NULL);
 	args_key(&a, s, t->queue, "scheduled", NULL);
 	args_key(&a, s, t->queue, "stats", NULL);
+	args_key(&a, s, t->queue, "tomb", t->id);
+	args_key(&a, s, t->queue, "done", NULL);
+	args_key(&a, s, t->queue, "dead", NULL);
 	args_str(&a, t->id);
 	args_str(&a, t->queue);
 	args_str(&a, t->url != NULL ? t->url : "");
@@ -746,7 +799,9 @@ store_enqueue(struct store *s, const struct task *t, uint64_t now,
 	args_u64(&a, now);
 	wake_channel(s, chan, sizeof(chan));
 	args_str(&a, chan);
-	return submit(s, SCRIPT_ENQUEUE, 4, &a, cb, arg);
+	args_u64(&a, t->deadline_ms);
+	args_u64(&a, t->tomb_ms);
+	return submit(s, SCRIPT_ENQUEUE, 7, &a, cb, arg);
 }
 
 int
@@ -755,7 +810,6 @@ store_claim(struct store *s, const char *queue, uint64_t now,
 {
 	struct args	a = { 0 };
 
-	(void)now;	/* the lease and attempt need no clock */
 	args_key(&a, s, queue, "pending", NULL);
 	args_key(&a, s, queue, "active", NULL);
 	args_key(&a, s, queue, "lease", NULL);
@@ -763,6 +817,7 @@ store_claim(struct store *s, const char *queue, uint64_t now,
 	args_base(&a, s, queue);
 	args_u64(&a, lease_until);
 	args_str(&a, token);
+	args_u64(&a, now);
 	return submit(s, SCRIPT_CLAIM, 4, &a, cb, arg);
 }
 
@@ -789,7 +844,6 @@ store_lease(struct store *s, const char *queue, const char *id, uint64_t now,
 {
 	struct args	a = { 0 };
 
-	(void)now;
 	args_key(&a, s, queue, "active", NULL);
 	args_key(&a, s, queue, "lease", NULL);
 	args_key(&a, s, queue, "t", id);
@@ -798,6 +852,7 @@ store_lease(struct store *s, const char *queue, const char *id, uint64_t now,
 	args_str(&a, id);
 	args_u64(&a, lease_until);
 	args_str(&a, token);
+	args_u64(&a, now);
 	return submit(s, SCRIPT_LEASE, 5, &a, cb, arg);
 }
 
@@ -828,12 +883,13 @@ store_ack(struct store *s, const char *queue, const char *id,
 	args_key(&a, s, queue, "t", id);
 	args_key(&a, s, queue, "stats", NULL);
 	args_key(&a, s, queue, "minute", NULL);
+	args_key(&a, s, queue, "tomb", id);
 	args_str(&a, id);
 	args_str(&a, token);
 	args_u64(&a, now);
 	args_u64(&a, res->status > 0 ? (uint64_t)res->status : 0);
 	args_u64(&a, res->dur_ms);
-	return submit(s, SCRIPT_ACK, 6, &a, cb, arg);
+	return submit(s, SCRIPT_ACK, 7, &a, cb, arg);
 }
 
 int
@@ -851,6 +907,7 @@ store_retry(struct store *s, const char *queue, const char *id,
 	args_key(&a, s, queue, "t", id);
 	args_key(&a, s, queue, "stats", NULL);
 	args_key(&a, s, queue, "minute", NULL);
+	args_key(&a, s, queue, "tomb", id);
 	args_str(&a, id);
 	args_str(&a, token);
 	args_u64(&a, now);
@@ -860,7 +917,7 @@ store_retry(struct store *s, const char *queue, const char *id,
 	args_u64(&a, res->dur_ms);
 	wake_channel(s, chan, sizeof(chan));
 	args_str(&a, chan);
-	return submit(s, SCRIPT_RETRY, 7, &a, cb, arg);
+	return submit(s, SCRIPT_RETRY, 8, &a, cb, arg);
 }
 
 int
@@ -904,12 +961,13 @@ store_sweep(struct store *s, const char *queue, uint64_t now,
 	args_key(&a, s, queue, "retry", NULL);
 	args_key(&a, s, queue, "dead", NULL);
 	args_key(&a, s, queue, "stats", NULL);
+	args_key(&a, s, queue, "conf", NULL);
 	args_base(&a, s, queue);
 	args_u64(&a, now);
 	args_u64(&a, lease_ms);
 	args_u64(&a, max_retries > 0 ? (uint64_t)max_retries : 0);
 	args_u64(&a, limit > 0 ? (uint64_t)limit : 1);
-	return submit(s, SCRIPT_SWEEP, 5, &a, cb, arg);
+	return submit(s, SCRIPT_SWEEP, 6, &a, cb, arg);
 }
 
 int
@@ -1049,6 +1107,263 @@ store_info(struct store *s, store_cb *cb, void *arg)
 	return submit(s, -1, 0, &a, cb, arg);
 }
 
+int
+store_run(struct store *s, const char *queue, const char *id, uint64_t now,
+    store_cb *cb, void *arg)
+{
+	struct args	a = { 0 };
+
+	args_key(&a, s, queue, "pending", NULL);
+	args_key(&a, s, queue, "scheduled", NULL);
+	args_key(&a, s, queue, "retry", NULL);
+	args_key(&a, s, queue, "t", id);
+	args_key(&a, s, queue, "active", NULL);
+	args_str(&a, id);
+	args_u64(&a, now);
+	return submit(s, SCRIPT_RUN, 5, &a, cb, arg);
+}
+
+/*
+ * Dynamic queues.
+ */
+int
+store_queue_delete(struct store *s, const char *queue, int limit,
+    store_cb *cb, void *arg)
+{
+	static const char *const	 keys[] = { "pending", "active",
+	    "lease", "scheduled", "retry", "dead", "done", "conf", "stats",
+	    "minute" };
+	struct args			 a = { 0 };
+	size_t				 i;
+
+	for (i = 0; i < TD_NELEM(keys); i++)
+		args_key(&a, s, queue, keys[i], NULL);
+	args_queues(&a, s);
+	args_base(&a, s, queue);
+	args_str(&a, queue);
+	args_u64(&a, limit > 0 ? (uint64_t)limit : 1);
+	return submit(s, SCRIPT_QDEL, (int)TD_NELEM(keys) + 1, &a, cb, arg);
+}
+
+/*
+ * SADD's answer says whether the name was free, atomically; the conf is
+ * then replaced in one MULTI/EXEC, and a conf read of this store sent
+ * meanwhile waits for it (struct qcreate).  Another process may see the
+ * name a moment before its conf: it then runs the queue unlimited for
+ * that moment.
+ */
+int
+store_queue_create(struct store *s, const char *queue, uint64_t now,
+    const char **fv, int nfv, store_cb *cb, void *arg)
+{
+	struct qcreate	*qc;
+	struct args	 a = { 0 };
+	int		 i;
+
+	if (nfv < 0 || nfv % 2 != 0 || nfv > CONF_FV_MAX)
+		return -1;
+	qc = xcalloc(1, sizeof(*qc));
+	qc->cb = cb;
+	qc->arg = arg;
+	util_strlcpy(qc->queue, queue, sizeof(qc->queue));
+	args_str(&qc->conf, "DEL");
+	args_key(&qc->conf, s, queue, "conf", NULL);
+	args_str(&qc->hset, "HSET");
+	args_key(&qc->hset, s, queue, "conf", NULL);
+	args_str(&qc->hset, "created");
+	args_u64(&qc->hset, now);
+	for (i = 0; i < nfv; i++)
+		args_str(&qc->hset, fv[i]);
+	args_str(&a, "SADD");
+	args_queues(&a, s);
+	args_str(&a, queue);
+	if (submit(s, -1, 0, &a, on_qcreate_added, qc) == -1) {
+		args_free(&qc->conf);
+		args_free(&qc->hset);
+		free(qc);
+		return -1;
+	}
+	qc->next = s->creating;
+	s->creating = qc;
+	qc->listed = 1;
+	return 0;
+}
+
+static void
+on_qcreate_added(struct store *s, struct redisReply *r, void *arg)
+{
+	struct qcreate	*qc = arg;
+	redisReply	 fake;
+	struct args	 a = { 0 };
+	char		 msg[TD_NAME_MAX + 32];
+	int		 n;
+
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+		qcreate_end(s, qc, r);
+		return;
+	}
+	if (r->integer == 0) {
+		n = snprintf(msg, sizeof(msg), "EXISTS queue %s exists",
+		    qc->queue);
+		memset(&fake, 0, sizeof(fake));
+		fake.type = REDIS_REPLY_ERROR;
+		fake.str = msg;
+		fake.len = (size_t)n;
+		qcreate_end(s, qc, &fake);
+		return;
+	}
+	/* Back to back, so nothing else on the link comes in between. */
+	args_str(&a, "MULTI");
+	if (send_owned(s, &a, NULL, NULL) == -1 ||
+	    send_owned(s, &qc->conf, NULL, NULL) == -1 ||
+	    send_owned(s, &qc->hset, NULL, NULL) == -1)
+		goto down;
+	args_str(&a, "EXEC");
+	if (send_owned(s, &a, on_qcreate_done, qc) == -1)
+		goto down;
+	qcreate_unlist(s, qc, 1);
+	return;
+down:
+	qcreate_end(s, qc, NULL);
+}
+
+/* A plain command; a is the request's from now on, sent or not. */
+static int
+send_owned(struct store *s, struct args *a, store_cb *cb, void *arg)
+{
+	int	rc;
+
+	rc = submit(s, -1, 0, a, cb, arg);
+	a->n = 0;
+	return rc;
+}
+
+static void
+on_qcreate_done(struct store *s, struct redisReply *r, void *arg)
+{
+	struct qcreate	*qc = arg;
+	redisReply	 fake;
+	char		 ok[] = "OK", aborted[] = "ERR queue create aborted";
+
+	if (r != NULL && r->type != REDIS_REPLY_ERROR) {
+		memset(&fake, 0, sizeof(fake));
+		if (r->type == REDIS_REPLY_ARRAY) {
+			fake.type = REDIS_REPLY_STATUS;
+			fake.str = ok;
+		} else {
+			fake.type = REDIS_REPLY_ERROR;
+			fake.str = aborted;
+		}
+		fake.len = strlen(fake.str);
+		r = &fake;
+	}
+	qcreate_end(s, qc, r);
+}
+
+static void
+qcreate_end(struct store *s, struct qcreate *qc, struct redisReply *r)
+{
+	qcreate_unlist(s, qc, r != NULL);
+	if (qc->cb != NULL)
+		qc->cb(s, r, qc->arg);
+	args_free(&qc->conf);
+	args_free(&qc->hset);
+	free(qc);
+}
+
+/* Off the store's list; a held conf read is sent now (send), or told
+ * the link is gone. */
+static void
+qcreate_unlist(struct store *s, struct qcreate *qc, int send)
+{
+	struct qcreate	**pp;
+
+	if (!qc->listed)
+		return;
+	for (pp = &s->creating; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == qc) {
+			*pp = qc->next;
+			break;
+		}
+	qc->listed = 0;
+	if (!qc->held)
+		return;
+	qc->held = 0;
+	if (!send || conf_read(s, qc->queue, qc->read_cb, qc->read_arg) ==
+	    -1)
+		qc->read_cb(s, NULL, qc->read_arg);
+}
+
+int
+store_queue_set(struct store *s, const char *queue, const char **fv,
+    int nfv, store_cb *cb, void *arg)
+{
+	struct args	a = { 0 };
+	int		i;
+
+	if (nfv < 2 || nfv % 2 != 0 || nfv > CONF_FV_MAX)
+		return -1;
+	args_str(&a, "HSET");
+	args_key(&a, s, queue, "conf", NULL);
+	for (i = 0; i < nfv; i++)
+		args_str(&a, fv[i]);
+	return submit(s, -1, 0, &a, cb, arg);
+}
+
+int
+store_queue_unset(struct store *s, const char *queue, const char **fields,
+    int n, store_cb *cb, void *arg)
+{
+	struct args	a = { 0 };
+	int		i;
+
+	if (n < 1 || n > CONF_FV_MAX)
+		return -1;
+	args_str(&a, "HDEL");
+	args_key(&a, s, queue, "conf", NULL);
+	for (i = 0; i < n; i++)
+		args_str(&a, fields[i]);
+	return submit(s, -1, 0, &a, cb, arg);
+}
+
+int
+store_queue_conf(struct store *s, const char *queue, store_cb *cb,
+    void *arg)
+{
+	struct qcreate	*qc;
+
+	if (!s->up || s->ac == NULL || s->sub_cb != NULL)
+		return -1;
+	for (qc = s->creating; qc != NULL; qc = qc->next)
+		if (!qc->held && strcmp(qc->queue, queue) == 0) {
+			qc->held = 1;
+			qc->read_cb = cb;
+			qc->read_arg = arg;
+			return 0;
+		}
+	return conf_read(s, queue, cb, arg);
+}
+
+static int
+conf_read(struct store *s, const char *queue, store_cb *cb, void *arg)
+{
+	struct args	a = { 0 };
+
+	args_str(&a, "HGETALL");
+	args_key(&a, s, queue, "conf", NULL);
+	return submit(s, -1, 0, &a, cb, arg);
+}
+
+int
+store_queues(struct store *s, store_cb *cb, void *arg)
+{
+	struct args	a = { 0 };
+
+	args_str(&a, "SMEMBERS");
+	args_queues(&a, s);
+	return submit(s, -1, 0, &a, cb, arg);
+}
+
 /*
  * The wake subscription.  The store is the subscriber's alone from now
  * on; it subscribes again after every reconnect, and the confirmation is
@@ -1180,5 +1495,24 @@ task_field(struct task *t, const char *name, const redisReply *v,
 		t->eta_ms = strtoull(v->str, NULL, 10);
 	else if (strcmp(name, "attempts") == 0)
 		t->attempts = atoi(v->str);
+	else if (strcmp(name, "deadline") == 0)
+		t->deadline_ms = strtoull(v->str, NULL, 10);
+	else if (strcmp(name, "tomb") == 0)
+		t->tomb_ms = strtoull(v->str, NULL, 10);
 	return 0;
+}
+
+const char *
+store_reply_field(const struct redisReply *r, const char *name)
+{
+	size_t	i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	for (i = 0; i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING &&
+		    r->element[i + 1]->type == REDIS_REPLY_STRING &&
+		    strcmp(r->element[i]->str, name) == 0)
+			return r->element[i + 1]->str;
+	return NULL;
 }

@@ -10,9 +10,18 @@
  * cluster slot):
  *   P:{q}:t:ID       hash  url method headers body state created eta
  *                          attempts token last_status last_error last_dur
- *                          finished, and once attempted: hn (attempts
- *                          recorded) and a:1, a:2, ... (JSON {time,
- *                          status, error, dur})
+ *                          finished deadline (ms, 0: the queue's timeout)
+ *                          tomb (ms, 0: unnamed), and once attempted: hn
+ *                          (attempts recorded) and a:1, a:2, ... (JSON
+ *                          {time, status, error, dur}), first_at, last_at
+ *                          and last_eta (the eta that attempt ran for);
+ *                          once answered: responses, execs (responses
+ *                          below 500), last_resp_at; run "1" while a
+ *                          RunTask waits for its claim.  eta is the due
+ *                          time of the next attempt (promote sets it).
+ *   P:{q}:tomb:ID    string a named task's tombstone: set for tomb ms
+ *                          when it ends or is deleted; enqueue refuses
+ *                          the ID meanwhile
  *   P:{q}:pending    list  ready IDs; LPUSH in, taken from the right (FIFO)
  *   P:{q}:active     list  IDs claimed by a worker
  *   P:{q}:lease      zset  ID -> lease expiry (wall ms)
@@ -20,7 +29,16 @@
  *   P:{q}:retry      zset  ID -> time of the next attempt
  *   P:{q}:dead       zset  ID -> time it ran out of retries
  *   P:{q}:done       zset  ID -> completion time
- *   P:{q}:conf       hash  paused ("1" while paused)
+ *   P:{q}:conf       hash  paused ("1" while paused); created (API
+ *                          queues); rate (float tasks/s), burst, maxconc:
+ *                          the limits claim and lease apply (absent: none;
+ *                          burst absent: max(1, min(500, ceil(rate))); rate
+ *                          0: nothing passes), tb_tokens and tb_at (ms,
+ *                          Redis TIME) their token bucket;
+ *                          max_attempts (-1: no limit), min_backoff_ms,
+ *                          max_backoff_ms, max_doublings, max_retry_ms (0:
+ *                          no limit): Cloud Tasks retry settings, which
+ *                          replace [dispatch]'s when present; purge_time
  *   P:{q}:stats      hash  counters: enqueued dispatched succeeded failed
  *                          retried dead, dur_sum dur_count (ms) and the
  *                          duration histogram d:<le> (per bucket)
@@ -28,6 +46,7 @@
  *                          minute (wall ms / 60000), the last hour
  *   P:wake           pub/sub channel: a due time earlier than the
  *                    scheduler may know of (delayed enqueue, retry)
+ *   P:queues         set   the queues created through the API
  */
 #ifndef TD_STORE_H
 #define TD_STORE_H
@@ -75,16 +94,22 @@ void		 store_free(struct store *);
 int	store_ping(struct store *, store_cb *, void *);
 
 /* Reply: status "OK". Writes the hash and adds the ID to pending, or to
- * scheduled when eta > now (then also PUBLISHes P:wake). */
+ * scheduled when eta > now (then also PUBLISHes P:wake).  An error reply
+ * "EXISTS ..." when the task or its tombstone exists; a finished (done,
+ * dead) named task (tomb > 0) whose tombstone is gone is replaced. */
 int	store_enqueue(struct store *, const struct task *, uint64_t now,
 	    store_cb *, void *);
 
 /*
  * Fast-path claim on one queue: move one ID pending -> active, lease it
- * until lease_until under token, count the attempt.  Reply: nil when the
- * queue is empty, status "PAUSED" when it is paused (nothing moves),
- * else the task hash as a flat [field, value, ...] array with "id" first
- * (parse with store_task_from_reply).
+ * until lease_until under token, count the attempt (first_at, last_at =
+ * now).  Reply: nil when the queue is empty, status "PAUSED" when it is
+ * paused, "THROTTLED <ms>" when its rate or concurrency limit says wait
+ * about ms (nothing moves either way; a task run by hand next in line
+ * passes both), else the task hash as a flat [field, value, ...] array
+ * with "id" first (parse with store_task_from_reply), followed by the
+ * pairs "q:max_attempts", "q:min_backoff_ms", "q:max_backoff_ms",
+ * "q:max_doublings", "q:max_retry_ms" that the queue's conf has.
  */
 int	store_claim(struct store *, const char *queue, uint64_t now,
 	    uint64_t lease_until, const char *token, store_cb *, void *);
@@ -92,8 +117,8 @@ int	store_claim(struct store *, const char *queue, uint64_t now,
 int	store_blmove(struct store *, const char *queue, double timeout_s,
 	    store_cb *, void *);
 /* After BLMOVE: lease the moved ID.  Reply as store_claim (nil if the
- * task hash is gone; the ID is then dropped from active; "PAUSED" with
- * the ID back at the right end of pending). */
+ * task hash is gone; the ID is then dropped from active; "PAUSED" or
+ * "THROTTLED <ms>" with the ID back at the right end of pending). */
 int	store_lease(struct store *, const char *queue, const char *id,
 	    uint64_t now, uint64_t lease_until, const char *token, store_cb *,
 	    void *);
@@ -119,8 +144,9 @@ int	store_handback(struct store *, const char *queue, const char *id,
  * Reply: [moved, next_due] with next_due = -1 when nothing is waiting. */
 int	store_promote(struct store *, const char *queue, uint64_t now,
 	    int limit, store_cb *, void *);
-/* Scheduler: expired leases -> retry now (or dead when out of attempts);
- * active IDs without a lease get one until now + lease_ms.
+/* Scheduler: expired leases -> retry now (or dead when out of attempts:
+ * by max_retries, or the conf's max_attempts/max_retry_ms when it has
+ * them); active IDs without a lease get one until now + lease_ms.
  * Reply: [expired, next_expiry] (-1 when no lease is held). */
 int	store_sweep(struct store *, const char *queue, uint64_t now,
 	    uint64_t lease_ms, int max_retries, int limit, store_cb *, void *);
@@ -158,9 +184,48 @@ int	store_pause(struct store *, const char *queue, int paused,
 	    store_cb *, void *);
 int	store_info(struct store *, store_cb *, void *);
 
+/*
+ * Cloud Tasks.  run: RunTask: a pending task goes to the right end of
+ * pending, a scheduled or retry one there too with eta = now; run = "1"
+ * lets it past the pause and limits.  Reply: integer 1 done, 2 the task
+ * is active (nothing changes), 0 no such task, or done or dead.
+ */
+int	store_run(struct store *, const char *queue, const char *id,
+	    uint64_t now, store_cb *, void *);
+
+/*
+ * Queues created through the API (P:queues) and their conf hash.
+ * queue_create: the name into P:queues and a fresh conf of created = now
+ * and the nfv strings fv (field, value, ...).  Reply: status "OK", or an
+ * error reply "EXISTS queue Q exists"; a queue_conf of that queue sent
+ * right after it is answered with what it wrote.  queue_set: HSET those pairs
+ * (reply: integer, fields added).  queue_unset: HDEL those fields
+ * (integer).  queue_conf: HGETALL (flat array).  queues: SMEMBERS
+ * P:queues (array).  queue_delete: DeleteQueue, one batch: up to limit
+ * tasks of any state deleted (named ones leave their tombstones); once
+ * none is left, every key of the queue and its name in P:queues.  Reply:
+ * [deleted, remaining]; call again until remaining is 0.
+ * nfv must be even (at least 2 for queue_set) and n positive, both at most
+ * 40, else -1.
+ */
+int	store_queue_create(struct store *, const char *queue, uint64_t now,
+	    const char **fv, int nfv, store_cb *, void *);
+int	store_queue_set(struct store *, const char *queue, const char **fv,
+	    int nfv, store_cb *, void *);
+int	store_queue_unset(struct store *, const char *queue,
+	    const char **fields, int n, store_cb *, void *);
+int	store_queue_conf(struct store *, const char *queue, store_cb *,
+	    void *);
+int	store_queues(struct store *, store_cb *, void *);
+int	store_queue_delete(struct store *, const char *queue, int limit,
+	    store_cb *, void *);
+
 /* Parse a claim/lease reply into t (queue set by the caller's arg). */
 int	store_task_from_reply(struct task *, const char *queue,
 	    const struct redisReply *, char *err, size_t errlen);
+/* The value of field name in a flat [field, value, ...] array reply (a
+ * claim or lease, an HGETALL), or NULL. */
+const char *store_reply_field(const struct redisReply *, const char *name);
 
 const char *store_name(const struct store *);
 

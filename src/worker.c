@@ -11,10 +11,16 @@
  * At most one claim is in progress at a time.  Up to conf->concurrency
  * tasks are dispatched at once, each in a slot.  A result that cannot be
  * recorded because Redis is down waits in memory until it comes back.
+ *
+ * The queue table is not fixed: queues created and deleted over the API
+ * come and go at run time (qsync.c changes this process's own conf in
+ * place).  Whatever is indexed by queue here is rebuilt then, and a claim
+ * in flight names its queue, never an index.
  */
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +35,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "proc.h"
+#include "qsync.h"
 #include "store.h"
 #include "task.h"
 #include "util.h"
@@ -40,6 +47,16 @@
 #define BLMOVE_S	1.0	/* idle path: block this long per BLMOVE */
 #define OUTCOME_TRIES	10	/* error replies before giving up */
 #define PAUSE_MS	1000	/* skip a queue found paused this long */
+#define THROTTLE_MIN_MS	5	/* the shortest skip a THROTTLED asks */
+#define THROTTLE_MAX_MS	60000	/* the longest */
+#define BLMOVE_MIN_S	0.1	/* a shorter block is a timer instead */
+/* Redis ends a blocking command up to a tick (1 / hz, hz = 10) late. */
+#define REDIS_TICK_S	0.1
+/* Cloud Tasks' retryConfig defaults, for fields a conf hash lacks. */
+#define CT_MAX_ATTEMPTS		100
+#define CT_MIN_BACKOFF_MS	100
+#define CT_MAX_BACKOFF_MS	3600000
+#define CT_MAX_DOUBLINGS	16
 
 enum claim_state {
 	CLAIM_NONE = 0,
@@ -63,7 +80,7 @@ struct outcome {
 	int			 sent;		/* awaiting its reply */
 	int			 errors;	/* error replies so far */
 	char			 queue[TD_NAME_MAX];
-	char			 id[TD_ID_LEN + 1];
+	char			 id[TD_ID_MAX + 1];
 	char			 token[TOKEN_MAX]; /* "": not leased */
 	uint64_t		 now;		/* wall ms of the result */
 	uint64_t		 next_at;	/* OUT_RETRY */
@@ -75,13 +92,29 @@ struct outcome {
 
 TAILQ_HEAD(outcomes, outcome);
 
+/*
+ * How a failed attempt is retried.  A queue whose conf hash has Cloud
+ * Tasks' retryConfig hands it over with every claim (q:max_attempts and
+ * the rest): then ct is set and pol holds it; else the queue's [dispatch]
+ * policy applies.
+ */
+struct retry_rule {
+	int				 ct;
+	struct backoff_ct_policy	 pol;
+	uint64_t			 first_at;	/* wall ms; 0 unknown */
+};
+
 /* One task being dispatched. */
 struct slot {
 	struct worker		*w;
 	int			 used;
 	uint64_t		 seq;		/* bumped per claim */
 	struct task		 task;
-	uint64_t		 timeout_ms;	/* the queue's limit */
+	struct retry_rule	 rule;
+	int			 execs;		/* from the claim, for the */
+	int			 last_status;	/* X-CloudTasks-* headers */
+	char			 last_error[256];
+	uint64_t		 timeout_ms;	/* task's, else queue's */
 	char			 token[TOKEN_MAX];
 	struct dispatch_req	*req;
 	uint64_t		 deadline;	/* lease end, monotonic */
@@ -99,11 +132,12 @@ struct extend_ctx {
 
 struct worker {
 	struct proc_env		*env;
-	const struct conf	*conf;
+	struct conf		*conf;		/* ours: qsync changes it */
 	struct evloop		*ev;
 	struct store		*cstore;	/* "worker-claim": BLMOVE */
 	struct store		*store;		/* "worker": the rest */
 	struct dispatch		*dispatch;
+	struct qsync		*qsync;
 	int			 sigfd;
 	struct slot		*slots;
 	int			 nslots;
@@ -115,13 +149,18 @@ struct worker {
 	enum claim_state	 claiming;
 	size_t			 order[TD_QUEUE_MAX];
 	size_t			 pos;
+	int			 reorder;	/* order is of an old table */
 	char			 cqueue[TD_NAME_MAX];
-	char			 cid[TD_ID_LEN + 1]; /* from BLMOVE */
+	char			 cid[TD_ID_MAX + 1]; /* from BLMOVE */
 	char			 ctoken[TOKEN_MAX];
 	uint64_t		 csent;		/* sent at, monotonic */
 	unsigned		 blcount;	/* rotates the idle queue */
-	/* Monotonic ms until which a queue found paused is skipped. */
-	uint64_t		 paused_until[TD_QUEUE_MAX];
+	/*
+	 * Monotonic ms until which a queue found paused or throttled is
+	 * skipped, and the names these belong to (the table may change).
+	 */
+	uint64_t		 skip_until[TD_QUEUE_MAX];
+	char			 skip_name[TD_QUEUE_MAX][TD_NAME_MAX];
 
 	char			 host[TD_HOST_MAX];
 	uint64_t		 tokcount;
@@ -142,6 +181,8 @@ static void	kick_later(struct worker *, uint64_t);
 static void	on_kick(struct evloop *, void *);
 static void	on_shutdown_timer(struct evloop *, void *);
 static void	on_drain_timer(struct evloop *, void *);
+static void	on_queues(void *);
+static void	queues_rebuild(struct worker *);
 
 static void	claim_next(struct worker *);
 static void	claim_send(struct worker *);
@@ -153,9 +194,10 @@ static void	on_lease(struct store *, struct redisReply *, void *);
 static int	claim_reply_bad(struct worker *, struct redisReply *,
 		    const char *);
 static void	token_make(struct worker *, char *, size_t);
-static int	reply_paused(struct worker *, const struct redisReply *);
-static int	queue_paused(const struct worker *, size_t);
-static void	wait_paused(struct worker *);
+static int	reply_skip(struct worker *, const struct redisReply *);
+static int	queue_skipped(const struct worker *, size_t);
+static uint64_t	skip_first(const struct worker *);
+static void	wait_skipped(struct worker *);
 
 static void	slot_start(struct worker *, const struct redisReply *,
 		    const char *, const char *, uint64_t);
@@ -167,11 +209,19 @@ static void	on_extend_timer(struct evloop *, void *);
 static void	on_extend(struct store *, struct redisReply *, void *);
 static void	on_expire(struct evloop *, void *);
 static uint64_t	lease_margin(const struct conf *);
+static void	slot_claim_fields(struct slot *, const struct redisReply *);
+static void	retry_rule_parse(struct retry_rule *,
+		    const struct redisReply *);
+static uint64_t	reply_u64(const struct redisReply *, const char *, uint64_t);
 
 static struct outcome *outcome_new(struct worker *, enum outcome_kind,
 		    const char *, const char *, const char *, int);
 static void	outcome_result(struct worker *, const char *, const char *,
-		    const char *, int, int, const char *, uint64_t);
+		    const char *, int, const struct retry_rule *,
+		    const struct dispatch_result *);
+static uint64_t	retry_at(struct worker *, const char *, int,
+		    const struct retry_rule *, const struct dispatch_result *,
+		    uint64_t);
 static void	outcome_free(struct outcome *);
 static void	outcomes_flush(struct worker *);
 static int	outcome_send(struct outcome *);
@@ -213,8 +263,7 @@ worker_setup(struct worker *w, struct proc_env *env)
 	do
 		util_random(&w->rnd, sizeof(w->rnd));
 	while (w->rnd == 0);
-	for (i = 0; i < w->conf->nqueues; i++)
-		w->weights[i] = w->conf->queues[i].weight;
+	queues_rebuild(w);
 	w->nslots = w->conf->concurrency > 0 ? w->conf->concurrency : 1;
 	w->slots = xcalloc(w->nslots, sizeof(*w->slots));
 	for (i = 0; i < w->nslots; i++)
@@ -225,6 +274,7 @@ worker_setup(struct worker *w, struct proc_env *env)
 	w->cstore = store_new(w->ev, w->conf, "worker-claim", on_store_state,
 	    w);
 	w->store = store_new(w->ev, w->conf, "worker", on_store_state, w);
+	w->qsync = qsync_new(w->ev, w->store, w->conf, on_queues, w);
 	store_connect(w->cstore);
 	store_connect(w->store);
 }
@@ -243,9 +293,11 @@ worker_teardown(struct worker *w)
 			slot_release(&w->slots[i]);
 		}
 	dispatch_free(w->dispatch);
-	/* Pending callbacks run now with NULL and see w->closing. */
+	/* Pending callbacks run now with NULL and see w->closing; qsync's
+	 * too, so it goes after the store. */
 	store_free(w->cstore);
 	store_free(w->store);
+	qsync_free(w->qsync);
 	while ((o = TAILQ_FIRST(&w->outcomes)) != NULL)
 		outcome_free(o);
 	free(w->slots);
@@ -346,8 +398,59 @@ on_store_state(struct store *st, int up, void *arg)
 		    store_is_up(w->cstore));
 	if (w->closing || !up)
 		return;
+	if (st == w->store)
+		qsync_kick(w->qsync);
 	outcomes_flush(w);
 	claim_next(w);
+}
+
+/* qsync changed the queue table. */
+static void
+on_queues(void *arg)
+{
+	struct worker	*w = arg;
+
+	if (w->closing)
+		return;
+	log_debug("queue table changed queues=%d", w->conf->nqueues);
+	queues_rebuild(w);
+	/* A new queue may hold work: look now, not at the next claim. */
+	if (w->claiming == CLAIM_NONE)
+		kick_later(w, 0);
+}
+
+/*
+ * Everything indexed by queue, from conf's table as it is now.  Skips
+ * follow their queue by name.  A fast-path claim in flight walks an
+ * order of the old table: it starts over with a fresh one (reorder); the
+ * others name their queue and are unaffected.
+ */
+static void
+queues_rebuild(struct worker *w)
+{
+	uint64_t	until[TD_QUEUE_MAX];
+	int		i, j, n = w->conf->nqueues;
+
+	for (i = 0; i < n; i++) {
+		until[i] = 0;
+		for (j = 0; j < TD_QUEUE_MAX && w->skip_name[j][0] != '\0';
+		    j++)
+			if (strcmp(w->skip_name[j],
+			    w->conf->queues[i].name) == 0) {
+				until[i] = w->skip_until[j];
+				break;
+			}
+	}
+	memset(w->skip_name, 0, sizeof(w->skip_name));
+	for (i = 0; i < n; i++) {
+		w->weights[i] = w->conf->queues[i].weight;
+		w->skip_until[i] = until[i];
+		util_strlcpy(w->skip_name[i], w->conf->queues[i].name,
+		    sizeof(w->skip_name[i]));
+	}
+	for (; i < TD_QUEUE_MAX; i++)
+		w->skip_until[i] = 0;
+	w->reorder = 1;
 }
 
 /* Try claiming and sending results again after ms. */
@@ -383,11 +486,12 @@ claim_next(struct worker *w)
 		return;
 	if (!store_is_up(w->store))
 		return;		/* on_store_state calls again */
-	wrr_order(w->weights, (size_t)w->conf->nqueues, w->order, util_xorshift32,
-	    &w->rnd);
+	wrr_order(w->weights, (size_t)w->conf->nqueues, w->order,
+	    util_xorshift32, &w->rnd);
+	w->reorder = 0;
 	w->pos = 0;
 	while (w->pos < (size_t)w->conf->nqueues &&
-	    queue_paused(w, w->order[w->pos]))
+	    queue_skipped(w, w->order[w->pos]))
 		w->pos++;
 	if (w->pos < (size_t)w->conf->nqueues)
 		claim_send(w);
@@ -412,23 +516,42 @@ claim_send(struct worker *w)
 	w->claiming = CLAIM_FAST;
 }
 
+/*
+ * While some queue is skipped, block no longer than its skip lasts: a
+ * throttled queue wants asking again in a few ms, and a worker sitting
+ * in BLMOVE on an empty one would hold its rate down.  Redis times a
+ * block out only on its next tick, so the block ends a tick early, and a
+ * skip too short for that is waited out on a timer instead.
+ */
 static void
 claim_idle(struct worker *w)
 {
-	int	i = 0, k;
+	uint64_t	first, now;
+	double		timeout = BLMOVE_S;
+	int		i = 0, k;
 
 	for (k = 0; k < w->conf->nqueues; k++) {
 		i = (int)(((unsigned)(w->env->index > 0 ? w->env->index - 1 :
 		    0) + w->blcount++) % (unsigned)w->conf->nqueues);
-		if (!queue_paused(w, (size_t)i))
+		if (!queue_skipped(w, (size_t)i))
 			break;
 	}
 	if (k == w->conf->nqueues) {
-		wait_paused(w);
+		wait_skipped(w);
 		return;
 	}
+	if ((first = skip_first(w)) != 0) {
+		now = util_mono_ms();
+		timeout = first > now ? (double)(first - now) / 1000.0 -
+		    REDIS_TICK_S : 0;
+		if (timeout < BLMOVE_MIN_S) {
+			wait_skipped(w);
+			return;
+		}
+		timeout = TD_MIN(timeout, BLMOVE_S);
+	}
 	util_strlcpy(w->cqueue, w->conf->queues[i].name, sizeof(w->cqueue));
-	if (store_blmove(w->cstore, w->cqueue, BLMOVE_S, on_blmove, w) == -1) {
+	if (store_blmove(w->cstore, w->cqueue, timeout, on_blmove, w) == -1) {
 		claim_end(w, 1);
 		return;
 	}
@@ -481,15 +604,20 @@ on_claim(struct store *st, struct redisReply *r, void *arg)
 		claim_end(w, 0);
 		return;
 	}
-	/* nil (empty) or paused: try the next queue, then go idle. */
-	(void)reply_paused(w, r);
+	/* nil (empty), paused or throttled: try the next queue, then go
+	 * idle. */
+	(void)reply_skip(w, r);
 	w->claiming = CLAIM_NONE;
 	if (w->quitting) {
 		check_exit(w);
 		return;
 	}
+	if (w->reorder) {
+		claim_next(w);
+		return;
+	}
 	while (++w->pos < (size_t)w->conf->nqueues &&
-	    queue_paused(w, w->order[w->pos]))
+	    queue_skipped(w, w->order[w->pos]))
 		;
 	if (w->pos < (size_t)w->conf->nqueues)
 		claim_send(w);
@@ -510,7 +638,7 @@ on_blmove(struct store *st, struct redisReply *r, void *arg)
 		claim_end(w, 0);
 		return;
 	}
-	if (r->len != TD_ID_LEN) {
+	if (!util_valid_id(r->str, r->len)) {
 		log_warnx("blmove: not a task id; left for the scheduler "
 		    "queue=%s", w->cqueue);
 		claim_end(w, 0);
@@ -548,9 +676,10 @@ on_lease(struct store *st, struct redisReply *r, void *arg)
 	(void)st;
 	if (claim_reply_bad(w, r, "lease"))
 		return;
-	/* The task is gone, or back in pending because of a pause. */
+	/* The task is gone, or back in pending because of a pause or the
+	 * queue's rate limits. */
 	if (r->type != REDIS_REPLY_ARRAY) {
-		(void)reply_paused(w, r);
+		(void)reply_skip(w, r);
 		claim_end(w, 0);
 		return;
 	}
@@ -562,40 +691,69 @@ on_lease(struct store *st, struct redisReply *r, void *arg)
 /*
  * A "PAUSED" answer from claim or lease: skip that queue for PAUSE_MS,
  * then ask again; a resume is seen within about a second, and a paused
- * queue costs one claim a second, never a busy loop.
+ * queue costs one claim a second, never a busy loop.  "THROTTLED <ms>":
+ * the queue's token bucket is empty or its concurrency used up, and ms
+ * says when it is worth asking again.
  */
 static int
-reply_paused(struct worker *w, const struct redisReply *r)
+reply_skip(struct worker *w, const struct redisReply *r)
 {
-	int	i;
+	const char	*why;
+	char		*end;
+	uint64_t	 ms;
+	int		 i;
 
-	if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "PAUSED") != 0)
+	if (r->type != REDIS_REPLY_STATUS)
+		return 0;
+	if (strcmp(r->str, "PAUSED") == 0) {
+		why = "paused";
+		ms = PAUSE_MS;
+	} else if (strncmp(r->str, "THROTTLED", 9) == 0 &&
+	    (r->str[9] == ' ' || r->str[9] == '\0')) {
+		why = "throttled";
+		ms = strtoull(r->str + 9, &end, 10);
+		if (end == r->str + 9 || *end != '\0')
+			ms = THROTTLE_MIN_MS;
+		ms = TD_MAX(TD_MIN(ms, THROTTLE_MAX_MS), THROTTLE_MIN_MS);
+	} else
 		return 0;
 	for (i = 0; i < w->conf->nqueues; i++)
 		if (strcmp(w->conf->queues[i].name, w->cqueue) == 0) {
-			if (!queue_paused(w, (size_t)i))
-				log_debug("queue paused; skipping it "
-				    "queue=%s", w->cqueue);
-			w->paused_until[i] = util_mono_ms() + PAUSE_MS;
+			if (!queue_skipped(w, (size_t)i))
+				log_debug("queue %s; skipping it queue=%s "
+				    "ms=%llu", why, w->cqueue,
+				    (unsigned long long)ms);
+			w->skip_until[i] = util_mono_ms() + ms;
 		}
 	return 1;
 }
 
 static int
-queue_paused(const struct worker *w, size_t i)
+queue_skipped(const struct worker *w, size_t i)
 {
-	return w->paused_until[i] > util_mono_ms();
+	return w->skip_until[i] > util_mono_ms();
 }
 
-/* Every queue is paused: try again when the first one's pause is up. */
-static void
-wait_paused(struct worker *w)
+/* When the first skip still running ends (monotonic ms); 0: none runs. */
+static uint64_t
+skip_first(const struct worker *w)
 {
-	uint64_t	now = util_mono_ms(), first = UINT64_MAX;
+	uint64_t	now = util_mono_ms(), first = 0;
 	int		i;
 
 	for (i = 0; i < w->conf->nqueues; i++)
-		first = TD_MIN(first, w->paused_until[i]);
+		if (w->skip_until[i] > now &&
+		    (first == 0 || w->skip_until[i] < first))
+			first = w->skip_until[i];
+	return first;
+}
+
+/* Every queue is skipped: try again when the first skip is up. */
+static void
+wait_skipped(struct worker *w)
+{
+	uint64_t	now = util_mono_ms(), first = skip_first(w);
+
 	w->claiming = CLAIM_NONE;
 	kick_later(w, first > now ? first - now + 1 : 1);
 }
@@ -619,8 +777,11 @@ slot_start(struct worker *w, const struct redisReply *r, const char *queue,
 {
 	struct slot			*s = NULL;
 	const struct conf_queue		*cq;
+	struct dispatch_attempt		 a;
+	struct dispatch_result		 res;
+	struct retry_rule		 rule;
 	const char			*id, *att;
-	char				 err[200], why[256];
+	char				 err[200];
 	int				 i;
 
 	for (i = 0; i < w->nslots && s == NULL; i++)
@@ -645,9 +806,12 @@ slot_start(struct worker *w, const struct redisReply *r, const char *queue,
 		    queue);
 		task_free(&s->task);
 		memset(&s->task, 0, sizeof(s->task));
-		snprintf(why, sizeof(why), "bad task in store: %s", err);
+		memset(&res, 0, sizeof(res));
+		snprintf(res.error, sizeof(res.error), "bad task in store: %s",
+		    err);
+		retry_rule_parse(&rule, r);
 		outcome_result(w, queue, id, token, att != NULL ? atoi(att) : 1,
-		    0, why, 0);
+		    &rule, &res);
 		return;
 	}
 	s->used = 1;
@@ -655,9 +819,15 @@ slot_start(struct worker *w, const struct redisReply *r, const char *queue,
 	w->busy++;
 	util_strlcpy(s->task.queue, queue, sizeof(s->task.queue));
 	util_strlcpy(s->token, token, sizeof(s->token));
+	slot_claim_fields(s, r);
 	cq = conf_queue_find(w->conf, queue);
-	s->timeout_ms = cq != NULL ? cq->dispatch.timeout_ms :
-	    w->conf->dispatch.timeout_ms;
+	/* The task's dispatchDeadline, when it has one, replaces the
+	 * queue's timeout; the lease is extended for as long as it runs. */
+	if (s->task.deadline_ms > 0)
+		s->timeout_ms = s->task.deadline_ms;
+	else
+		s->timeout_ms = cq != NULL ? cq->dispatch.timeout_ms :
+		    w->conf->dispatch.timeout_ms;
 	s->deadline = sent + w->conf->lease_ms - lease_margin(w->conf);
 	s->extend_timer = evloop_timer_add(w->ev,
 	    TD_MAX(w->conf->lease_ms / 3, 1), on_extend_timer, s);
@@ -666,8 +836,76 @@ slot_start(struct worker *w, const struct redisReply *r, const char *queue,
 	    on_expire, s);
 	log_debug("task start task=%s queue=%s attempt=%d", s->task.id, queue,
 	    s->task.attempts);
-	s->req = dispatch_start(w->dispatch, &s->task,
-	    s->timeout_ms, on_done, s);
+	a.execs = s->execs;
+	a.last_status = s->last_status;
+	a.last_error = s->last_error;
+	s->req = dispatch_start(w->dispatch, &s->task, &a, s->timeout_ms,
+	    on_done, s);
+}
+
+/* What the claim reply says beyond the task itself. */
+static void
+slot_claim_fields(struct slot *s, const struct redisReply *r)
+{
+	const char	*v;
+
+	retry_rule_parse(&s->rule, r);
+	if (s->rule.first_at == 0)
+		s->rule.first_at = s->task.created_ms;
+	if (s->task.deadline_ms == 0)
+		s->task.deadline_ms = reply_u64(r, "deadline", 0);
+	s->execs = (int)TD_MIN(reply_u64(r, "execs", 0), INT_MAX);
+	s->last_status = (int)TD_MIN(reply_u64(r, "last_status", 0), 999);
+	v = reply_field(r, "last_error");
+	util_strlcpy(s->last_error, v != NULL ? v : "",
+	    sizeof(s->last_error));
+}
+
+/*
+ * The queue's Cloud Tasks retryConfig if the claim carried one.  Any of
+ * the fields may be missing (a hand-edited conf hash); what is missing is
+ * Cloud Tasks' default.
+ */
+static void
+retry_rule_parse(struct retry_rule *rr, const struct redisReply *r)
+{
+	const char	*v;
+	char		*end;
+	long		 n;
+
+	memset(rr, 0, sizeof(*rr));
+	rr->first_at = reply_u64(r, "first_at", 0);
+	if ((v = reply_field(r, "q:max_attempts")) == NULL)
+		return;
+	n = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || n < -1 || n > INT_MAX)
+		n = CT_MAX_ATTEMPTS;
+	rr->ct = 1;
+	rr->pol.max_attempts = (int)n;
+	rr->pol.min_backoff_ms = reply_u64(r, "q:min_backoff_ms",
+	    CT_MIN_BACKOFF_MS);
+	rr->pol.max_backoff_ms = reply_u64(r, "q:max_backoff_ms",
+	    CT_MAX_BACKOFF_MS);
+	rr->pol.max_doublings = (int)TD_MIN(reply_u64(r, "q:max_doublings",
+	    CT_MAX_DOUBLINGS), INT_MAX);
+	rr->pol.max_retry_ms = reply_u64(r, "q:max_retry_ms", 0);
+}
+
+/* A decimal field of a claim reply, or def when missing or not one. */
+static uint64_t
+reply_u64(const struct redisReply *r, const char *name, uint64_t def)
+{
+	const char		*v = reply_field(r, name);
+	char			*end;
+	unsigned long long	 n;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return def;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return def;
+	return n;
 }
 
 static void
@@ -725,7 +963,7 @@ on_done(struct dispatch_req *req, const struct dispatch_result *res,
 	(void)req;
 	s->req = NULL;
 	outcome_result(w, s->task.queue, s->task.id, s->token,
-	    s->task.attempts, (int)res->status, res->error, res->dur_ms);
+	    s->task.attempts, &s->rule, res);
 	slot_release(s);
 	check_exit(w);
 	claim_next(w);
@@ -821,30 +1059,62 @@ outcome_new(struct worker *w, enum outcome_kind kind, const char *queue,
 /* Decide done / retry / dead for one attempt, and queue it. */
 static void
 outcome_result(struct worker *w, const char *queue, const char *id,
-    const char *token, int attempt, int status, const char *error,
-    uint64_t dur_ms)
+    const char *token, int attempt, const struct retry_rule *rule,
+    const struct dispatch_result *res)
+{
+	struct outcome			*o;
+	enum outcome_kind		 kind;
+	uint64_t			 now = util_wall_ms(), next_at = 0;
+
+	if (res->status >= 200 && res->status <= 299 && res->error[0] == '\0')
+		kind = OUT_ACK;
+	else if (dispatch_error_permanent(res->error))
+		kind = OUT_DEAD;
+	else {
+		next_at = retry_at(w, queue, attempt, rule, res, now);
+		kind = next_at != 0 ? OUT_RETRY : OUT_DEAD;
+	}
+	o = outcome_new(w, kind, queue, id, token, attempt);
+	o->now = now;
+	o->status = (int)res->status;
+	o->dur_ms = res->dur_ms;
+	o->next_at = next_at;
+	util_strlcpy(o->error, res->error, sizeof(o->error));
+	outcomes_flush(w);
+}
+
+/*
+ * When a failed attempt runs again (0: never): by the queue's Cloud
+ * Tasks retryConfig, or else its [dispatch] policy.  A 429 or 503 with a
+ * Retry-After puts it off further, never sooner, and cannot revive a
+ * task the policy gave up on.
+ */
+static uint64_t
+retry_at(struct worker *w, const char *queue, int attempt,
+    const struct retry_rule *rule, const struct dispatch_result *res,
+    uint64_t now)
 {
 	const struct conf_queue		*cq;
 	const struct conf_dispatch	*p;
-	struct outcome			*o;
-	enum outcome_kind		 kind;
+	uint64_t			 next_at, ra;
 
-	cq = conf_queue_find(w->conf, queue);
-	p = cq != NULL ? &cq->dispatch : &w->conf->dispatch;
-	if (status >= 200 && status <= 299 && error[0] == '\0')
-		kind = OUT_ACK;
-	else if (attempt > p->max_retries || dispatch_error_permanent(error))
-		kind = OUT_DEAD;
-	else
-		kind = OUT_RETRY;
-	o = outcome_new(w, kind, queue, id, token, attempt);
-	o->status = status;
-	o->dur_ms = dur_ms;
-	util_strlcpy(o->error, error, sizeof(o->error));
-	if (kind == OUT_RETRY)
-		o->next_at = o->now + backoff_delay(TD_MAX(attempt, 1),
-		    p->min_backoff_ms, p->max_backoff_ms, util_xorshift32, &w->rnd);
-	outcomes_flush(w);
+	if (rule != NULL && rule->ct)
+		next_at = backoff_ct_next(&rule->pol, attempt, rule->first_at,
+		    now);
+	else {
+		cq = conf_queue_find(w->conf, queue);
+		p = cq != NULL ? &cq->dispatch : &w->conf->dispatch;
+		if (attempt > p->max_retries)
+			return 0;
+		next_at = now + backoff_delay(TD_MAX(attempt, 1),
+		    p->min_backoff_ms, p->max_backoff_ms, util_xorshift32,
+		    &w->rnd);
+	}
+	if (next_at != 0 && (res->status == 429 || res->status == 503) &&
+	    res->retry_after[0] != '\0' &&
+	    retry_after_parse(res->retry_after, now, &ra) == 0)
+		next_at = TD_MAX(next_at, now + ra);
+	return next_at;
 }
 
 static void

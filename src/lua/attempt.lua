@@ -28,3 +28,16 @@ local function record(key, now, status, err, dur)
 	redis.call('HSET', key, 'a:' .. n, cjson.encode({time = now,
 	    status = status, error = err, dur = dur}))
 end
+
+-- A response came (status > 0): count it in responses, and in execs
+-- unless it is a 5xx (Cloud Tasks' execution count leaves those out), and
+-- note when in last_resp_at.  now is the decimal string.
+local function respond(key, now, status)
+	if status > 0 then
+		redis.call('HINCRBY', key, 'responses', 1)
+		if status < 500 then
+			redis.call('HINCRBY', key, 'execs', 1)
+		end
+		redis.call('HSET', key, 'last_resp_at', now)
+	end
+end

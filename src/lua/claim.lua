@@ -5,16 +5,29 @@
 -- KEYS[1] P:{q}:pending  KEYS[2] P:{q}:active  KEYS[3] P:{q}:lease
 -- KEYS[4] P:{q}:conf
 -- ARGV[1] task key base "P:{q}:t:"  ARGV[2] lease_until (wall ms)
--- ARGV[3] token
+-- ARGV[3] token  ARGV[4] now (wall ms)
 --
 -- Returns nil when the queue is empty, status PAUSED when the queue is
--- paused (nothing moves), else the task hash as a flat [field, value, ...]
--- array with "id" first.
+-- paused, status "THROTTLED <ms>" when its rate or concurrency limit
+-- holds it back for about ms (nothing moves either way), else the task
+-- hash as a flat [field, value, ...] array with "id" first and the
+-- queue's retry settings appended as "q:<field>" pairs (see gate.lua).
+-- A task run by hand (run = "1") next in line passes the pause and the
+-- limits, and spends no token.
+--#include gate.lua
+
 if ARGV[3] == '' then
 	return redis.error_reply('ERR claim without a token')
 end
-if redis.call('HGET', KEYS[4], 'paused') == '1' then
-	return redis.status_reply('PAUSED')
+local head = redis.call('LINDEX', KEYS[1], -1)
+local bucket = nil
+if not (head and redis.call('HGET', ARGV[1] .. head, 'run') == '1') then
+	local stop
+	stop, bucket = gate(KEYS[4], redis.call('LLEN', KEYS[2]),
+	    head ~= false)
+	if stop then
+		return stop
+	end
 end
 -- IDs of deleted tasks are skipped; the bound keeps one call short even
 -- if many of them pile up at the head of the list.
@@ -26,17 +39,8 @@ for _ = 1, 100 do
 	local key = ARGV[1] .. id
 	if redis.call('EXISTS', key) == 1 then
 		redis.call('ZADD', KEYS[3], ARGV[2], id)
-		redis.call('HINCRBY', key, 'attempts', 1)
-		redis.call('HSET', key, 'state', 'active', 'token', ARGV[3])
-		local h = redis.call('HGETALL', key)
-		local out = {'id', id}
-		for i = 1, #h, 2 do
-			if h[i] ~= 'id' then
-				out[#out + 1] = h[i]
-				out[#out + 1] = h[i + 1]
-			end
-		end
-		return out
+		spend(KEYS[4], bucket)
+		return dispatch(key, id, ARGV[3], ARGV[4], KEYS[4])
 	end
 	redis.call('LREM', KEYS[2], 1, id)
 end

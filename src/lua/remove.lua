@@ -9,10 +9,21 @@
 -- per call for "state" and "all")
 --
 -- Returns {deleted, left}: left is what is still in the state's list or
--- set ("state"), in all of them ("all"), 0 for "ids".
+-- set ("state"), in all of them ("all"), 0 for "ids".  Every named task
+-- deleted leaves its tombstone (see tomb.lua).
+--#include tomb.lua
+
 local zsets = {scheduled = KEYS[4], retry = KEYS[5], dead = KEYS[6],
     done = KEYS[7]}
 local order = {'pending', 'active', 'scheduled', 'retry', 'dead', 'done'}
+
+-- Delete a task's hash (its list or set entry is seen to by the caller):
+-- 1 if it was there.
+local function delete(id)
+	local key = ARGV[1] .. id
+	bury(key, tomb_key(ARGV[1], id))
+	return redis.call('DEL', key)
+end
 
 local function remove(id)
 	local key = ARGV[1] .. id
@@ -28,8 +39,7 @@ local function remove(id)
 	elseif zsets[state] then
 		redis.call('ZREM', zsets[state], id)
 	end
-	redis.call('DEL', key)
-	return 1
+	return delete(id)
 end
 
 -- Up to limit IDs of one state; pending from the right end (the next to
@@ -40,7 +50,7 @@ local function remove_state(state, limit)
 		local ids = redis.call('LRANGE', KEYS[1], -limit, -1)
 		redis.call('LTRIM', KEYS[1], 0, -limit - 1)
 		for _, id in ipairs(ids) do
-			n = n + redis.call('DEL', ARGV[1] .. id)
+			n = n + delete(id)
 		end
 		return n, redis.call('LLEN', KEYS[1])
 	end
@@ -49,16 +59,15 @@ local function remove_state(state, limit)
 		    limit - 1)) do
 			redis.call('LREM', KEYS[2], 0, id)
 			redis.call('ZREM', KEYS[3], id)
-			n = n + redis.call('DEL', ARGV[1] .. id)
+			n = n + delete(id)
 		end
 		return n, redis.call('LLEN', KEYS[2])
 	end
 	local z = zsets[state]
 	for _, id in ipairs(redis.call('ZRANGE', z, 0, limit - 1)) do
 		redis.call('ZREM', z, id)
-		local key = ARGV[1] .. id
-		if redis.call('HGET', key, 'state') == state then
-			n = n + redis.call('DEL', key)
+		if redis.call('HGET', ARGV[1] .. id, 'state') == state then
+			n = n + delete(id)
 		end
 	end
 	return n, redis.call('ZCARD', z)

@@ -1,21 +1,43 @@
 -- sweep: recover tasks whose worker is gone.
 --
 -- KEYS[1] P:{q}:active  KEYS[2] P:{q}:lease  KEYS[3] P:{q}:retry
--- KEYS[4] P:{q}:dead  KEYS[5] P:{q}:stats
+-- KEYS[4] P:{q}:dead  KEYS[5] P:{q}:stats  KEYS[6] P:{q}:conf
 -- ARGV[1] task key base "P:{q}:t:"  ARGV[2] now (wall ms)
 -- ARGV[3] lease (ms)  ARGV[4] max_retries  ARGV[5] limit
 --
 -- (a) At most limit expired leases: the task goes to retry at once (the
---     scheduler promotes it), or to dead when its attempts are used up.
---     The lost attempt goes into the task's history and the stats.
+--     scheduler promotes it), or to dead when its attempts are used up:
+--     past max_retries, or, when the queue's conf has max_attempts (Cloud
+--     Tasks' retry settings), once attempts >= max_attempts (-1: never)
+--     and, with max_retry_ms > 0, also max_retry_ms since first_at.
+--     The lost attempt goes into the task's history and the stats; a
+--     named task that dies leaves its tombstone.
 -- (b) An ID in active with no lease (its worker died between BLMOVE and
 --     the lease) gets a lease of its own, and is recovered like any other
 --     once that expires.  IDs of deleted tasks are dropped from active.
 -- Returns {expired, next_expiry}, next_expiry -1 when no lease is held.
 --#include attempt.lua
+--#include tomb.lua
 
 local now = ARGV[2]
 local maxr = tonumber(ARGV[4])
+local ct = redis.call('HMGET', KEYS[6], 'max_attempts', 'max_retry_ms')
+local max_att, max_ms = tonumber(ct[1]), tonumber(ct[2]) or 0
+
+local function spent(key, att)
+	if not max_att then
+		return att > maxr
+	end
+	if max_att == -1 or att < max_att then
+		return false
+	end
+	if max_ms <= 0 then
+		return true
+	end
+	local first = tonumber(redis.call('HGET', key, 'first_at')) or 0
+	return tonumber(now) - first >= max_ms
+end
+
 local expired = 0
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now,
     'LIMIT', 0, tonumber(ARGV[5]))
@@ -30,10 +52,11 @@ for _, id in ipairs(ids) do
 		    'lease expired')
 		record(key, tonumber(now), 0, 'lease expired', 0)
 		local att = redis.call('HGET', key, 'attempts')
-		if (tonumber(att) or 0) > maxr then
+		if spent(key, tonumber(att) or 0) then
 			redis.call('HSET', key, 'state', 'dead',
 			    'finished', now)
 			redis.call('ZADD', KEYS[4], now, id)
+			bury(key, tomb_key(ARGV[1], id))
 			redis.call('HINCRBY', KEYS[5], 'dead', 1)
 		else
 			redis.call('HSET', key, 'state', 'retry')

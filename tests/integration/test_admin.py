@@ -131,7 +131,7 @@ def test_list_bad_arguments(start_daemon):
     for q in ["?state=bogus", "?state=", "?page_size=0", "?page_size=1001",
               "?page_size=abc", "?page_size=", "?page_size=-1",
               "?page_token=x", "?state=dead&page_token=12",
-              "?state=retry&page_token=1:nope"]:
+              "?state=retry&page_token=1:no.pe"]:
         assert_error_shape(d.request("GET", base + q), 400,
                            "INVALID_ARGUMENT")
     assert get(d, base + "?page_size=1000")["tasks"] == []

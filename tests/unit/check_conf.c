@@ -2,7 +2,8 @@
  * check_conf.c: the value parsers, whole files (written to mkstemp files
  * under /tmp) with their file:line messages, the [queue.NAME] overrides
  * in either order, the environment overrides, the defaults, the dump
- * read back, and the sample etc/taskdispatcher.conf.
+ * read back, the sample etc/taskdispatcher.conf, and the dynamic queues
+ * (conf_queue_sync).
  */
 #include <check.h>
 #include <errno.h>
@@ -108,6 +109,7 @@ conf_diff(const struct conf *a, const struct conf *b)
 	NUM(dispatch.timeout_ms); NUM(dispatch.max_retries);
 	NUM(dispatch.min_backoff_ms); NUM(dispatch.max_backoff_ms);
 	NUM(done_retention_ms); NUM(dead_retention_ms);
+	STR(ct_project); STR(ct_location); NUM(tombstone_ttl_ms);
 	STR(api_token_file); NUM(napi_tokens); NUM(napi_tokens_inline);
 	for (i = 0; i < a->napi_tokens; i++)
 		STR(api_tokens[i]);
@@ -126,6 +128,7 @@ conf_diff(const struct conf *a, const struct conf *b)
 		NUM(queues[i].dispatch.max_retries);
 		NUM(queues[i].dispatch.min_backoff_ms);
 		NUM(queues[i].dispatch.max_backoff_ms);
+		NUM(queues[i].dynamic);
 	}
 #undef NUM
 #undef STR
@@ -326,6 +329,13 @@ END_TEST
 
 /* ------------------------------------------------------- whole files */
 
+/* IDs of the longest [cloudtasks] allows, and one more. */
+#define C63	"abcdefghij-bcdefghij-bcdefghij-" \
+	"bcdefghij-bcdefghij-bcdefghij123"
+#define C64	C63 "4"
+#define C127	C63 C64
+#define C128	C64 C64
+
 /* A good file and one value it must produce, as conf_dump prints it. */
 static const struct {
 	const char	*label;
@@ -454,6 +464,25 @@ static const struct {
 	    "deny_targets", "169.254.169.254 fd00:ec2::254" },
 	{ "section twice", "[server]\nmax_body = 7k\n[redis]\ndb = 1\n"
 	    "[server]\nmax_header = 7k\n", "server", "max_body", "7k" },
+	{ "ct project", "[cloudtasks]\nproject = my-proj-1\n", "cloudtasks",
+	    "project", "my-proj-1" },
+	{ "ct project domain-scoped", "[cloudtasks]\nproject = "
+	    "example.com:Proj-2\n", "cloudtasks", "project",
+	    "example.com:Proj-2" },
+	{ "ct project empty", "[cloudtasks]\nproject =\n", "cloudtasks",
+	    "project", "" },
+	{ "ct project 127", "[cloudtasks]\nproject = " C127 "\n",
+	    "cloudtasks", "project", C127 },
+	{ "ct location", "[cloudtasks]\nlocation = us-central1\n",
+	    "cloudtasks", "location", "us-central1" },
+	{ "ct location 63", "[cloudtasks]\nlocation = " C63 "\n",
+	    "cloudtasks", "location", C63 },
+	{ "tombstone_ttl", "[cloudtasks]\ntombstone_ttl = 90m\n",
+	    "cloudtasks", "tombstone_ttl", "90m" },
+	{ "tombstone_ttl 0", "[cloudtasks]\ntombstone_ttl = 0\n",
+	    "cloudtasks", "tombstone_ttl", "0s" },
+	{ "tombstone_ttl ms", "[cloudtasks]\ntombstone_ttl = 1500ms\n",
+	    "cloudtasks", "tombstone_ttl", "1500ms" },
 };
 
 START_TEST(test_good_file)
@@ -700,6 +729,36 @@ static const struct {
 	    "bogus = 1\r\n", "3: [server] bogus: unknown key" },
 	{ "continuation is not a thing", "[server]\nlisten = :1\n  = 2\n",
 	    "3: [server]: key name missing" },
+	/* [cloudtasks] */
+	{ "ct unknown key", "[cloudtasks]\nqueue = x\n",
+	    "2: [cloudtasks] queue: unknown key" },
+	{ "ct project space", "[cloudtasks]\nproject = my proj\n",
+	    "2: [cloudtasks] project: invalid project ID 'my proj' (want at "
+	    "most 127 of A-Z a-z 0-9 - . :, or nothing for any)" },
+	{ "ct project slash", "\n[cloudtasks]\nproject = p/locations/x\n",
+	    "3: [cloudtasks] project: invalid project ID 'p/locations/x' "
+	    "(want at most 127 of A-Z a-z 0-9 - . :, or nothing for any)" },
+	{ "ct project 128", "[cloudtasks]\nproject = " C128 "\n",
+	    "2: [cloudtasks] project: invalid project ID '" C128 "' (want "
+	    "at most 127 of A-Z a-z 0-9 - . :, or nothing for any)" },
+	{ "ct location colon", "[cloudtasks]\nlocation = us:central1\n",
+	    "2: [cloudtasks] location: invalid location ID 'us:central1' "
+	    "(want at most 63 of A-Z a-z 0-9 -, or nothing for any)" },
+	{ "ct location underscore", "[cloudtasks]\nlocation = us_east1\n",
+	    "2: [cloudtasks] location: invalid location ID 'us_east1' "
+	    "(want at most 63 of A-Z a-z 0-9 -, or nothing for any)" },
+	{ "ct location 64", "[cloudtasks]\nlocation = " C64 "\n",
+	    "2: [cloudtasks] location: invalid location ID '" C64 "' (want "
+	    "at most 63 of A-Z a-z 0-9 -, or nothing for any)" },
+	{ "tombstone_ttl bad", "[cloudtasks]\ntombstone_ttl = forever\n",
+	    "2: [cloudtasks] tombstone_ttl: invalid duration 'forever'" },
+	{ "tombstone_ttl negative", "[cloudtasks]\ntombstone_ttl = -1s\n",
+	    "2: [cloudtasks] tombstone_ttl: invalid duration '-1s'" },
+	{ "tombstone_ttl huge", "[cloudtasks]\ntombstone_ttl = 36501d\n",
+	    "2: [cloudtasks] tombstone_ttl: invalid duration '36501d'" },
+	{ "tombstone_ttl twice", "[cloudtasks]\ntombstone_ttl = 1s\n"
+	    "tombstone_ttl = 2s\n", "3: [cloudtasks] tombstone_ttl: "
+	    "duplicate key (first on line 2)" },
 };
 
 START_TEST(test_bad_file)
@@ -757,11 +816,11 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
-/* The 65th queue is one too many. */
+/* Queue TD_QUEUE_MAX + 1 is one too many. */
 START_TEST(test_too_many_queues)
 {
 	struct conf	c;
-	char		text[8192], err[256], *p = text;
+	char		text[32 * TD_QUEUE_MAX], err[256], want[64], *p = text;
 	int		i;
 
 	for (i = 0; i < TD_QUEUE_MAX - 3; i++)
@@ -770,8 +829,10 @@ START_TEST(test_too_many_queues)
 	ck_assert_int_eq(c.nqueues, TD_QUEUE_MAX);
 	sprintf(p, "[queue.one_more]\nweight = 1\n");
 	ck_assert_int_eq(load_text(&c, text, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, ":124: [queue.one_more]: too many "
-	    "queues (at most 64)"));
+	snprintf(want, sizeof(want), ":%d: [queue.one_more]: too many queues "
+	    "(at most %d)", 2 * (TD_QUEUE_MAX - 3) + 2, TD_QUEUE_MAX);
+	ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+	ck_assert_int_eq(TD_QUEUE_MAX, 256);
 }
 END_TEST
 
@@ -896,6 +957,211 @@ START_TEST(test_queue_find)
 	ck_assert_ptr_null(conf_queue_find(&c, "defaul"));
 	ck_assert_ptr_null(conf_queue_find(&c, ""));
 	ck_assert_ptr_null(conf_queue_find(&c, NULL));
+}
+END_TEST
+
+/* ----------------------------------------------------- dynamic queues */
+
+#define SYNC_STEPS	3
+
+/*
+ * Each step hands conf_queue_sync() the members of P:queues ('|'
+ * separated, so that names with blanks can be refused) and wants its
+ * return and the table after it: names in order, a dynamic one with '*'.
+ */
+static const struct {
+	const char	*label;
+	const char	*file;		/* config text, or NULL */
+	struct {
+		const char	*names;	/* NULL: no more steps */
+		int		 changed;
+		const char	*table;
+	} step[SYNC_STEPS];
+} sync_rows[] = {
+	{ "empty set", NULL, {
+	    { "", 0, "critical default low" } } },
+	{ "add one", NULL, {
+	    { "extra", 1, "critical default low extra*" },
+	    { "extra", 0, "critical default low extra*" } } },
+	{ "add several in order", NULL, {
+	    { "b|a|c", 1, "critical default low b* a* c*" } } },
+	{ "drop keeps the order", NULL, {
+	    { "a|b|c", 1, "critical default low a* b* c*" },
+	    { "c|a", 1, "critical default low a* c*" },
+	    { "", 1, "critical default low" } } },
+	{ "drop and add at once", NULL, {
+	    { "a|b", 1, "critical default low a* b*" },
+	    { "c|b", 1, "critical default low b* c*" } } },
+	{ "file queue named: stays the file's", NULL, {
+	    { "default|x", 1, "critical default low x*" },
+	    { "x", 0, "critical default low x*" },
+	    { "", 1, "critical default low" } } },
+	{ "file queue never dropped", "[queue.bulk]\nweight = 2\n", {
+	    { "bulk|new", 1, "critical default low bulk new*" },
+	    { "", 1, "critical default low bulk" } } },
+	{ "duplicates", NULL, {
+	    { "a|a|b|a", 1, "critical default low a* b*" } } },
+	{ "invalid names skipped", NULL, {
+	    { "ok|a.b||has space|x/y|{q}|\xc3\xa9t\xc3\xa9|" C64, 1,
+	      "critical default low ok*" },
+	    { "a.b|" C64, 1, "critical default low" } } },
+	{ "longest name", NULL, {
+	    { C63, 1, "critical default low " C63 "*" } } },
+	{ "case matters", NULL, {
+	    { "Default|LOW", 1, "critical default low Default* LOW*" } } },
+	{ "hyphen and underscore", NULL, {
+	    { "my-queue_1", 1, "critical default low my-queue_1*" } } },
+};
+
+/* The table as "name name* ..." (a '*' marks a dynamic queue). */
+static void
+table_str(const struct conf *c, char *buf, size_t len)
+{
+	size_t	n = 0;
+	int	i;
+
+	buf[0] = '\0';
+	for (i = 0; i < c->nqueues && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s%s", i ? " " : "",
+		    c->queues[i].name, c->queues[i].dynamic ? "*" : "");
+}
+
+/* Split s at '|' into names (pointing into buf). */
+static size_t
+split_names(const char *s, char *buf, size_t len, const char **names,
+    size_t max)
+{
+	char	*p;
+	size_t	 n = 0;
+
+	util_strlcpy(buf, s, len);
+	if (buf[0] == '\0')
+		return 0;
+	for (p = buf; n < max; p++) {
+		names[n++] = p;
+		if ((p = strchr(p, '|')) == NULL)
+			break;
+		*p = '\0';
+	}
+	return n;
+}
+
+START_TEST(test_queue_sync)
+{
+	struct conf	 c;
+	const char	*names[16];
+	char		 buf[1024], got[1024], err[256] = "";
+	size_t		 n;
+	int		 k, rv;
+
+	if (sync_rows[_i].file != NULL)
+		ck_assert_msg(load_text(&c, sync_rows[_i].file, err,
+		    sizeof(err)) == 0, "%s", err);
+	else
+		conf_defaults(&c);
+	for (k = 0; k < SYNC_STEPS && sync_rows[_i].step[k].names != NULL;
+	    k++) {
+		n = split_names(sync_rows[_i].step[k].names, buf, sizeof(buf),
+		    names, TD_NELEM(names));
+		rv = conf_queue_sync(&c, names, n);
+		table_str(&c, got, sizeof(got));
+		ck_assert_msg(strcmp(got, sync_rows[_i].step[k].table) == 0,
+		    "%s, step %d:\n got  '%s'\n want '%s'", sync_rows[_i].label,
+		    k + 1, got, sync_rows[_i].step[k].table);
+		ck_assert_msg(rv == sync_rows[_i].step[k].changed,
+		    "%s, step %d: returned %d", sync_rows[_i].label, k + 1, rv);
+	}
+}
+END_TEST
+
+/* A queue of the API gets weight 1 and [dispatch] as it is. */
+START_TEST(test_queue_sync_settings)
+{
+	struct conf		 c;
+	const struct conf_queue	*q;
+	const char		*names[] = { "api" };
+	char			 err[256] = "";
+
+	ck_assert_msg(load_text(&c, "[dispatch]\ntimeout = 5m\nmax_retries = "
+	    "9\nmin_backoff = 2s\nmax_backoff = 3h\n[queue.low]\nweight = 7\n"
+	    "timeout = 1m\n", err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(conf_queue_sync(&c, names, 1), 1);
+	q = conf_queue_find(&c, "api");
+	ck_assert_ptr_nonnull(q);
+	ck_assert_int_eq(q->dynamic, 1);
+	ck_assert_int_eq(q->weight, 1);
+	ck_assert_uint_eq(q->dispatch.timeout_ms, 5 * M);
+	ck_assert_int_eq(q->dispatch.max_retries, 9);
+	ck_assert_uint_eq(q->dispatch.min_backoff_ms, 2 * S);
+	ck_assert_uint_eq(q->dispatch.max_backoff_ms, 3 * H);
+	/* The file's queue is left as it was. */
+	q = conf_queue_find(&c, "low");
+	ck_assert_int_eq(q->weight, 7);
+	ck_assert_uint_eq(q->dispatch.timeout_ms, M);
+	ck_assert_int_eq(q->dynamic, 0);
+	/* NULL entries are skipped, n = 0 with NULL names drops all. */
+	names[0] = NULL;
+	ck_assert_int_eq(conf_queue_sync(&c, names, 1), 1);
+	ck_assert_int_eq(c.nqueues, 3);
+	ck_assert_int_eq(conf_queue_sync(&c, NULL, 0), 0);
+}
+END_TEST
+
+/* Beyond TD_QUEUE_MAX a name waits; a slot freed takes it. */
+START_TEST(test_queue_sync_full)
+{
+	static char	 store[TD_QUEUE_MAX + 2][16];
+	const char	*names[TD_QUEUE_MAX + 2];
+	struct conf	 c;
+	size_t		 i, n = TD_QUEUE_MAX + 2;
+
+	conf_defaults(&c);
+	for (i = 0; i < n; i++) {
+		snprintf(store[i], sizeof(store[i]), "q%zu", i);
+		names[i] = store[i];
+	}
+	/* 3 seed queues: the last 5 names find no room. */
+	ck_assert_int_eq(conf_queue_sync(&c, names, n), 1);
+	ck_assert_int_eq(c.nqueues, TD_QUEUE_MAX);
+	ck_assert_str_eq(c.queues[TD_QUEUE_MAX - 1].name, "q252");
+	ck_assert_ptr_null(conf_queue_find(&c, "q253"));
+	ck_assert_int_eq(conf_queue_sync(&c, names, n), 0);
+	/* q0 is deleted: q253 gets its slot, at the end. */
+	ck_assert_int_eq(conf_queue_sync(&c, names + 1, n - 1), 1);
+	ck_assert_int_eq(c.nqueues, TD_QUEUE_MAX);
+	ck_assert_ptr_null(conf_queue_find(&c, "q0"));
+	ck_assert_str_eq(c.queues[3].name, "q1");
+	ck_assert_str_eq(c.queues[TD_QUEUE_MAX - 1].name, "q253");
+	ck_assert_ptr_null(conf_queue_find(&c, "q254"));
+}
+END_TEST
+
+/* The dump is the file's: API queues read back would become the file's. */
+START_TEST(test_dump_skips_dynamic)
+{
+	struct conf	 c, d, out;
+	const char	*names[] = { "api1", "api2" };
+	char		*text = NULL, err[256] = "";
+	size_t		 size = 0;
+	FILE		*fp;
+
+	ck_assert_msg(load_text(&c, "[queue.bulk]\nweight = 2\n", err,
+	    sizeof(err)) == 0, "%s", err);
+	d = c;
+	ck_assert_int_eq(conf_queue_sync(&c, names, 2), 1);
+	fp = open_memstream(&text, &size);
+	conf_dump(&c, fp);
+	fclose(fp);
+	ck_assert_ptr_null(strstr(text, "api1"));
+	ck_assert_ptr_null(strstr(text, "api2"));
+	ck_assert_ptr_nonnull(strstr(text, "[queue.bulk]"));
+	/* Read back: the conf as the file made it. */
+	conf_defaults(&out);
+	ck_assert_msg(conf_load(&out, tmp_write(text, size), err,
+	    sizeof(err)) == 0, "%s", err);
+	tmp_done();
+	ck_assert_ptr_null(conf_diff(&out, &d));
+	free(text);
 }
 END_TEST
 
@@ -1040,6 +1306,9 @@ static const struct {
 	{ "dispatch", "deny_targets", "0.0.0.0/8 169.254.0.0/16 "
 	    "100.100.100.200 192.0.0.192 224.0.0.0/4 240.0.0.0/4 :: fe80::/10 "
 	    "fd00:ec2::254 ff00::/8" },
+	{ "cloudtasks", "project", "" },
+	{ "cloudtasks", "location", "" },
+	{ "cloudtasks", "tombstone_ttl", "1h" },
 	{ "queue.critical", "weight", "6" },
 	{ "queue.default", "weight", "3" },
 	{ "queue.low", "weight", "1" },
@@ -1094,8 +1363,12 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c.dispatch.max_backoff_ms, 10 * M);
 	ck_assert_uint_eq(c.done_retention_ms, H);
 	ck_assert_uint_eq(c.dead_retention_ms, 7 * D);
+	ck_assert_str_eq(c.ct_project, "");
+	ck_assert_str_eq(c.ct_location, "");
+	ck_assert_uint_eq(c.tombstone_ttl_ms, H);
 	ck_assert_int_eq(c.nqueues, 3);
 	for (i = 0; i < c.nqueues; i++) {
+		ck_assert_int_eq(c.queues[i].dynamic, 0);
 		ck_assert_uint_eq(c.queues[i].dispatch.timeout_ms, 30 * M);
 		ck_assert_int_eq(c.queues[i].dispatch.max_retries, 5);
 		ck_assert_uint_eq(c.queues[i].dispatch.min_backoff_ms, S);
@@ -1122,7 +1395,9 @@ static const char	changed[] =
 	"[queue.low]\nweight = 4\nmax_backoff = 1h\n"
 	"[dispatch]\ntimeout = 31m\nmax_retries = 0\nmin_backoff = 2s\n"
 	"max_backoff = 20m\ndone_retention = 0\ndead_retention = 90d\n"
-	"allow_targets = 10.0.0.0/8 ::1 .corp\ndeny_targets = 10.9.0.0/16\n";
+	"allow_targets = 10.0.0.0/8 ::1 .corp\ndeny_targets = 10.9.0.0/16\n"
+	"[cloudtasks]\nproject = example.com:p-1\nlocation = eu-west4\n"
+	"tombstone_ttl = 0\n";
 
 static void
 roundtrip(const struct conf *in)
@@ -1381,6 +1656,7 @@ START_TEST(test_sample)
 	    "concurrency = 12\nlease = 45s\nshutdown_timeout = 0\n"
 	    "[dispatch]\ntimeout = 31m\nmax_retries = 0\nmin_backoff = 2s\n"
 	    "max_backoff = 20m\ndone_retention = 0\ndead_retention = 90d\n"
+	    "[cloudtasks]\nproject = p\nlocation = l\ntombstone_ttl = 5m\n"
 	    "[queue.critical]\nweight = 9\n[queue.default]\nweight = 8\n"
 	    "[queue.low]\nweight = 7\n", err, sizeof(err)) == 0, "%s", err);
 	conf_defaults(&d);
@@ -1418,6 +1694,10 @@ conf_suite(void)
 	tc = tcase_create("queues");
 	tcase_add_loop_test(tc, test_queue_override, 0, TD_NELEM(queue_rows));
 	tcase_add_test(tc, test_queue_find);
+	tcase_add_loop_test(tc, test_queue_sync, 0, TD_NELEM(sync_rows));
+	tcase_add_test(tc, test_queue_sync_settings);
+	tcase_add_test(tc, test_queue_sync_full);
+	tcase_add_test(tc, test_dump_skips_dynamic);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("env");
