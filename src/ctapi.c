@@ -140,6 +140,7 @@ static int	parse_confs(struct ctapi_op *, int, const redisReply *);
 static void	answer_queues(struct ctapi_op *);
 
 static void	queue_create(struct ctapi_op *);
+static void	queue_count(struct ctapi_op *);
 static void	queue_created(struct ctapi_op *);
 static int	parse_create(struct ctapi_op *, int, const redisReply *);
 static void	queue_patch(struct ctapi_op *);
@@ -786,7 +787,22 @@ queue_create(struct ctapi_op *op)
 		op_error(op, 409, "ALREADY_EXISTS", EXISTS);
 		return;
 	}
-	if (c->nqueues >= TD_QUEUE_MAX && conf_queue_find(c, id) == NULL) {
+	/* Count them in Redis: the table here may be a second behind. */
+	op->parse = parse_names;
+	op->next = queue_count;
+	SEND(op, 0, store_queues(op->ca->store, on_cmd, c_));
+	op_wait(op);
+}
+
+static void
+queue_count(struct ctapi_op *op)
+{
+	size_t	i;
+
+	for (i = 0; i < op->nnames; i++)
+		if (strcmp(op->names[i], op->m.queue) == 0)
+			break;
+	if (i == op->nnames && op->nnames >= TD_QUEUE_MAX) {
 		op_error(op, 429, "RESOURCE_EXHAUSTED", "at most %d queues",
 		    TD_QUEUE_MAX);
 		return;
@@ -866,6 +882,8 @@ conf_fields(const struct ctapi_op *op, const struct ct_queue *q,
 } while (0)
 	if (which & CTQ_RATE) {
 		PAIR("rate", "%.6g", q->rate);
+		/* Output only in v2: a fifth of a second's worth, so that
+		 * the default 500/s gives Google's default burst, 100. */
 		PAIR("burst", "%d", TD_MAX(1, TD_MIN(CT_BURST_MAX,
 		    (int)ceil(q->rate / 5))));
 	}
@@ -958,7 +976,7 @@ queue_patch(struct ctapi_op *op)
 	n = conf_fields(op, &cur, op->mask & (CTQ_RATE | CTQ_CONC |
 	    (op->mask & CTQ_RETRY_CONFIG ? CTQ_RETRY_CONFIG : 0) |
 	    CTQ_LOGGING), fv, vals);
-	op->parse = parse_qconf;
+	op->parse = parse_any;
 	op->next = answer_queue;
 	if (n > 0)
 		SEND(op, 0, store_queue_set(op->ca->store, op->m.queue, fv, n,
@@ -1113,8 +1131,8 @@ task_create(struct ctapi_op *op)
 	op->view = view;
 	if (op->t.id[0] == '\0')
 		util_task_id(op->t.id);
-	else
-		op->t.tomb_ms = op->ca->conf->tombstone_ttl_ms;
+	else	/* at least 1: the name is free again once the task ends */
+		op->t.tomb_ms = TD_MAX(op->ca->conf->tombstone_ttl_ms, 1);
 	op->parse = parse_enqueue;
 	op->next = answer_created;
 	SEND(op, 0, store_enqueue(op->ca->store, &op->t, op->now, on_cmd,

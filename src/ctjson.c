@@ -161,8 +161,8 @@ ct_duration_format(uint64_t ms, char *buf, size_t len)
 	if (ms % 1000 == 0)
 		snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
 	else
-		snprintf(buf, len, "%llu.%03us", (unsigned long long)(ms / 1000),
-		    (unsigned)(ms % 1000));
+		snprintf(buf, len, "%llu.%03us",
+		    (unsigned long long)(ms / 1000), (unsigned)(ms % 1000));
 }
 
 /*
@@ -269,8 +269,8 @@ ct_b64_encode(const void *data, size_t n)
 		*o++ = a[v & 63];
 	}
 	if (i < n) {
-		v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 :
-		    0);
+		v = (uint32_t)p[i] << 16 |
+		    (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
 		*o++ = a[v >> 18];
 		*o++ = a[(v >> 12) & 63];
 		*o++ = i + 1 < n ? a[(v >> 6) & 63] : '=';
@@ -356,7 +356,8 @@ ct_queue_from_json(struct json_object *root, struct ct_queue *q, char *name,
 	    errlen) == -1 || (o != NULL && queue_rate(o, q, err, errlen) == -1))
 		return -1;
 	if (get_object(root, "retryConfig", "queue.retryConfig", &o, err,
-	    errlen) == -1 || (o != NULL && queue_retry(o, q, err, errlen) == -1))
+	    errlen) == -1 ||
+	    (o != NULL && queue_retry(o, q, err, errlen) == -1))
 		return -1;
 	if (get_object(root, "stackdriverLoggingConfig",
 	    "queue.stackdriverLoggingConfig", &o, err, errlen) == -1)
@@ -755,14 +756,14 @@ task_headers(struct json_object *obj, struct task *t, char *err,
 		name = json_object_iter_peek_name(&it);
 		v = json_object_iter_peek_value(&it);
 		if (v == NULL || !json_object_is_type(v, json_type_string)) {
-			snprintf(err, errlen, "task.httpRequest.headers.%.100s: "
-			    "must be a string", name);
+			snprintf(err, errlen, "task.httpRequest.headers."
+			    "%.100s: must be a string", name);
 			return -1;
 		}
 		value = json_object_get_string(v);
 		if (strlen(value) != (size_t)json_object_get_string_len(v)) {
-			snprintf(err, errlen, "task.httpRequest.headers.%.100s: "
-			    "value contains a NUL byte", name);
+			snprintf(err, errlen, "task.httpRequest.headers."
+			    "%.100s: value contains a NUL byte", name);
 			return -1;
 		}
 		if (task_valid_header(name, value, err, errlen) == -1 &&
@@ -891,7 +892,8 @@ ct_task_to_json(const struct ct_task_out *t, const char *name, int view,
 	    json_object_new_int(t->response_count));
 	if (t->first_at != 0) {
 		a = json_object_new_object();
-		json_object_object_add(a, "dispatchTime", new_time(t->first_at));
+		json_object_object_add(a, "dispatchTime",
+		    new_time(t->first_at));
 		json_object_object_add(o, "firstAttempt", a);
 	}
 	if (t->last_at != 0) {

@@ -21,5 +21,7 @@ extern const char lua_list[];
 extern const char lua_get[];
 extern const char lua_requeue[];
 extern const char lua_remove[];
+extern const char lua_run[];
+extern const char lua_qdel[];
 
 #endif

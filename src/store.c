@@ -58,10 +58,6 @@ enum script {
 	SCRIPT_MAX
 };
 
-/* Not yet in lua.h. */
-extern const char lua_run[];
-extern const char lua_qdel[];
-
 static const struct {
 	const char	*name;
 	const char	*text;

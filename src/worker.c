@@ -52,6 +52,9 @@
 #define BLMOVE_MIN_S	0.1	/* a shorter block is a timer instead */
 /* Redis ends a blocking command up to a tick (1 / hz, hz = 10) late. */
 #define REDIS_TICK_S	0.1
+#define DUE_MAX		16	/* retries remembered for a timely wake */
+#define DUE_LATE_MS	1000	/* a retry this late was claimed by now */
+#define DUE_MARGIN_MS	20	/* the scheduler's promotion takes this */
 /* Cloud Tasks' retryConfig defaults, for fields a conf hash lacks. */
 #define CT_MAX_ATTEMPTS		100
 #define CT_MIN_BACKOFF_MS	100
@@ -102,6 +105,28 @@ struct retry_rule {
 	int				 ct;
 	struct backoff_ct_policy	 pol;
 	uint64_t			 first_at;	/* wall ms; 0 unknown */
+};
+
+/*
+ * A retry this worker scheduled.  The scheduler moves it to pending on
+ * time, but an idle worker blocked on another queue would see it only
+ * when its BLMOVE ends, up to a second late: near that time, the worker
+ * that scheduled it blocks on its queue instead.
+ */
+struct due {
+	uint64_t	at;		/* monotonic ms; 0: free */
+	char		queue[TD_NAME_MAX];
+};
+
+/*
+ * A claim beside the claim machine: a retry this worker scheduled is due
+ * while the worker blocks in BLMOVE on another queue.
+ */
+struct due_claim {
+	struct worker	*w;
+	char		 queue[TD_NAME_MAX];
+	char		 token[TOKEN_MAX];
+	uint64_t	 sent;		/* monotonic */
 };
 
 /* One task being dispatched. */
@@ -161,6 +186,9 @@ struct worker {
 	 */
 	uint64_t		 skip_until[TD_QUEUE_MAX];
 	char			 skip_name[TD_QUEUE_MAX][TD_NAME_MAX];
+	struct due		 dues[DUE_MAX];
+	uint64_t		 due_timer;
+	int			 due_claims;	/* due_claims in flight */
 
 	char			 host[TD_HOST_MAX];
 	uint64_t		 tokcount;
@@ -194,10 +222,18 @@ static void	on_lease(struct store *, struct redisReply *, void *);
 static int	claim_reply_bad(struct worker *, struct redisReply *,
 		    const char *);
 static void	token_make(struct worker *, char *, size_t);
-static int	reply_skip(struct worker *, const struct redisReply *);
+static int	reply_skip(struct worker *, const char *,
+		    const struct redisReply *);
 static int	queue_skipped(const struct worker *, size_t);
 static uint64_t	skip_first(const struct worker *);
 static void	wait_skipped(struct worker *);
+static void	due_add(struct worker *, const char *, uint64_t);
+static int	due_queue(struct worker *);
+static void	due_clear(struct worker *, const char *);
+static void	due_arm(struct worker *);
+static void	on_due_timer(struct evloop *, void *);
+static void	due_claim(struct worker *, const char *);
+static void	on_due_claim(struct store *, struct redisReply *, void *);
 
 static void	slot_start(struct worker *, const struct redisReply *,
 		    const char *, const char *, uint64_t);
@@ -293,6 +329,8 @@ worker_teardown(struct worker *w)
 			slot_release(&w->slots[i]);
 		}
 	dispatch_free(w->dispatch);
+	evloop_timer_del(w->ev, w->due_timer);
+	w->due_timer = 0;
 	/* Pending callbacks run now with NULL and see w->closing; qsync's
 	 * too, so it goes after the store. */
 	store_free(w->cstore);
@@ -339,7 +377,8 @@ check_exit(struct worker *w)
 	if (w->drain_timer == 0)
 		w->drain_timer = evloop_timer_add(w->ev, DRAIN_MS,
 		    on_drain_timer, w);
-	if (w->claiming != CLAIM_NONE || !TAILQ_EMPTY(&w->outcomes))
+	if (w->claiming != CLAIM_NONE || w->due_claims > 0 ||
+	    !TAILQ_EMPTY(&w->outcomes))
 		return;
 	log_debug("all work handed over; exiting");
 	evloop_stop(w->ev);
@@ -540,6 +579,8 @@ claim_idle(struct worker *w)
 		wait_skipped(w);
 		return;
 	}
+	if ((k = due_queue(w)) >= 0)
+		i = k;
 	if ((first = skip_first(w)) != 0) {
 		now = util_mono_ms();
 		timeout = first > now ? (double)(first - now) / 1000.0 -
@@ -606,7 +647,7 @@ on_claim(struct store *st, struct redisReply *r, void *arg)
 	}
 	/* nil (empty), paused or throttled: try the next queue, then go
 	 * idle. */
-	(void)reply_skip(w, r);
+	(void)reply_skip(w, w->cqueue, r);
 	w->claiming = CLAIM_NONE;
 	if (w->quitting) {
 		check_exit(w);
@@ -645,6 +686,7 @@ on_blmove(struct store *st, struct redisReply *r, void *arg)
 		return;
 	}
 	util_strlcpy(w->cid, r->str, sizeof(w->cid));
+	due_clear(w, w->cqueue);
 	if (w->quitting) {
 		/* Never leased: give it back as it came. */
 		(void)outcome_new(w, OUT_HANDBACK, w->cqueue, r->str, "", 0);
@@ -679,7 +721,7 @@ on_lease(struct store *st, struct redisReply *r, void *arg)
 	/* The task is gone, or back in pending because of a pause or the
 	 * queue's rate limits. */
 	if (r->type != REDIS_REPLY_ARRAY) {
-		(void)reply_skip(w, r);
+		(void)reply_skip(w, w->cqueue, r);
 		claim_end(w, 0);
 		return;
 	}
@@ -696,7 +738,7 @@ on_lease(struct store *st, struct redisReply *r, void *arg)
  * says when it is worth asking again.
  */
 static int
-reply_skip(struct worker *w, const struct redisReply *r)
+reply_skip(struct worker *w, const char *queue, const struct redisReply *r)
 {
 	const char	*why;
 	char		*end;
@@ -718,10 +760,10 @@ reply_skip(struct worker *w, const struct redisReply *r)
 	} else
 		return 0;
 	for (i = 0; i < w->conf->nqueues; i++)
-		if (strcmp(w->conf->queues[i].name, w->cqueue) == 0) {
+		if (strcmp(w->conf->queues[i].name, queue) == 0) {
 			if (!queue_skipped(w, (size_t)i))
 				log_debug("queue %s; skipping it queue=%s "
-				    "ms=%llu", why, w->cqueue,
+				    "ms=%llu", why, queue,
 				    (unsigned long long)ms);
 			w->skip_until[i] = util_mono_ms() + ms;
 		}
@@ -756,6 +798,171 @@ wait_skipped(struct worker *w)
 
 	w->claiming = CLAIM_NONE;
 	kick_later(w, first > now ? first - now + 1 : 1);
+}
+
+/* Remember a retry due at (monotonic ms) on queue. */
+static void
+due_add(struct worker *w, const char *queue, uint64_t at)
+{
+	struct due	*d = NULL;
+	uint64_t	 now = util_mono_ms();
+	int		 i;
+
+	for (i = 0; i < DUE_MAX; i++) {
+		if (w->dues[i].at == 0 || w->dues[i].at + DUE_LATE_MS < now) {
+			d = &w->dues[i];
+			break;
+		}
+		/* Full: the latest gives way to an earlier one. */
+		if (w->dues[i].at > at && (d == NULL || w->dues[i].at > d->at))
+			d = &w->dues[i];
+	}
+	if (d == NULL)
+		return;
+	d->at = at;
+	util_strlcpy(d->queue, queue, sizeof(d->queue));
+	due_arm(w);
+}
+
+/* Wake a moment after the earliest retry is due. */
+static void
+due_arm(struct worker *w)
+{
+	uint64_t	now = util_mono_ms(), first = 0;
+	int		i;
+
+	for (i = 0; i < DUE_MAX; i++)
+		if (w->dues[i].at != 0 && (first == 0 || w->dues[i].at < first))
+			first = w->dues[i].at;
+	evloop_timer_del(w->ev, w->due_timer);
+	w->due_timer = 0;
+	if (first == 0 || w->closing)
+		return;
+	first += DUE_MARGIN_MS;
+	w->due_timer = evloop_timer_add(w->ev, first > now ? first - now : 0,
+	    on_due_timer, w);
+}
+
+/*
+ * Retries are due.  A worker claiming or about to is fine: its fast path
+ * looks at every queue and claim_idle() blocks on a due one.  One blocked
+ * on another queue would miss them for up to a second: it claims them
+ * beside its BLMOVE, as far as it has free slots.
+ */
+static void
+on_due_timer(struct evloop *ev, void *arg)
+{
+	struct worker	*w = arg;
+	uint64_t	 now = util_mono_ms();
+	int		 i;
+
+	(void)ev;
+	w->due_timer = 0;
+	for (i = 0; i < DUE_MAX; i++) {
+		if (w->dues[i].at == 0 || w->dues[i].at + DUE_MARGIN_MS > now)
+			continue;
+		if (w->dues[i].at + DUE_LATE_MS < now) {
+			w->dues[i].at = 0;
+			continue;
+		}
+		if (w->claiming != CLAIM_BLMOVE ||
+		    strcmp(w->cqueue, w->dues[i].queue) == 0)
+			continue;
+		if (w->quitting || w->busy + w->due_claims >= w->nslots ||
+		    !store_is_up(w->store))
+			continue;
+		due_claim(w, w->dues[i].queue);
+		w->dues[i].at = 0;
+	}
+	/* The ones left stay for claim_idle() until DUE_LATE_MS. */
+	for (i = 0; i < DUE_MAX; i++)
+		if (w->dues[i].at != 0 && w->dues[i].at + DUE_MARGIN_MS > now)
+			break;
+	if (i < DUE_MAX)
+		due_arm(w);
+}
+
+static void
+due_claim(struct worker *w, const char *queue)
+{
+	struct due_claim	*c = xcalloc(1, sizeof(*c));
+	uint64_t		 now = util_wall_ms();
+
+	c->w = w;
+	util_strlcpy(c->queue, queue, sizeof(c->queue));
+	token_make(w, c->token, sizeof(c->token));
+	c->sent = util_mono_ms();
+	if (store_claim(w->store, queue, now, now + w->conf->lease_ms,
+	    c->token, on_due_claim, c) == -1) {
+		free(c);
+		return;
+	}
+	w->due_claims++;
+}
+
+static void
+on_due_claim(struct store *st, struct redisReply *r, void *arg)
+{
+	struct due_claim	*c = arg;
+	struct worker		*w = c->w;
+
+	(void)st;
+	w->due_claims--;
+	if (w->closing || r == NULL) {
+		free(c);
+		return;
+	}
+	if (r->type == REDIS_REPLY_ERROR)
+		log_warnx("claim: %s queue=%s", r->str, c->queue);
+	else if (r->type == REDIS_REPLY_ARRAY)
+		slot_start(w, r, c->queue, c->token, c->sent);
+	else
+		(void)reply_skip(w, c->queue, r);
+	free(c);
+	check_exit(w);
+}
+
+/*
+ * The queue of the earliest retry due within a BLMOVE (and not long
+ * past), if it is in the table and not skipped: -1 if none.
+ */
+static int
+due_queue(struct worker *w)
+{
+	const struct conf_queue	*cq;
+	struct due		*best = NULL;
+	uint64_t		 now = util_mono_ms();
+	int			 i;
+
+	for (i = 0; i < DUE_MAX; i++) {
+		if (w->dues[i].at == 0)
+			continue;
+		if (w->dues[i].at + DUE_LATE_MS < now) {
+			w->dues[i].at = 0;
+			continue;
+		}
+		if (w->dues[i].at <= now + (uint64_t)(BLMOVE_S * 1000) &&
+		    (best == NULL || w->dues[i].at < best->at))
+			best = &w->dues[i];
+	}
+	if (best == NULL || (cq = conf_queue_find(w->conf,
+	    best->queue)) == NULL)
+		return -1;
+	i = (int)(cq - w->conf->queues);
+	return queue_skipped(w, (size_t)i) ? -1 : i;
+}
+
+/* Something came from queue: the retries due there by now are served. */
+static void
+due_clear(struct worker *w, const char *queue)
+{
+	uint64_t	now = util_mono_ms();
+	int		i;
+
+	for (i = 0; i < DUE_MAX; i++)
+		if (w->dues[i].at != 0 && w->dues[i].at <= now &&
+		    strcmp(w->dues[i].queue, queue) == 0)
+			w->dues[i].at = 0;
 }
 
 /* "<host>:<pid>:<n>": unique per claim across hosts and restarts. */
@@ -1080,6 +1287,9 @@ outcome_result(struct worker *w, const char *queue, const char *id,
 	o->dur_ms = res->dur_ms;
 	o->next_at = next_at;
 	util_strlcpy(o->error, res->error, sizeof(o->error));
+	if (kind == OUT_RETRY)
+		due_add(w, queue, util_mono_ms() + (next_at > now ?
+		    next_at - now : 0));
 	outcomes_flush(w);
 }
 

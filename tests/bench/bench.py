@@ -632,7 +632,7 @@ def s_drain(b, workers, conc):
 	secs = (st["last_ms"] - st["first_ms"]) / 1000
 	r = {"workers": workers, "conc": conc, "fill_rate": rate_fill,
 	    "rate": N_DRAIN / secs, "secs": secs,
-	    "lag_ms": st["first_ms"] - t_resume,
+	    "lag_ms": st["first_ms"] - t_resume, "conns": st["accepted"],
 	    "delivered": len(ids), "distinct": len(set(ids)), "cpu": c,
 	    "peaks": peaks, "idle_rss": idle_rss,
 	    "cmds": cmds, "cmds_per_task": sum(cmds.values()) / N_DRAIN}
@@ -794,6 +794,7 @@ def s_fanout(b, workers, conc):
 	    "rate": N_FAN / ((st["last_reply_ms"] - st["first_ms"]) / 1000),
 	    "rate_acked": N_FAN / ((t_done - t_resume) / 1000),
 	    "held_max": st["held_max"], "procs": samp.peak_procs,
+	    "conns": st["accepted"],
 	    "rss_total_kb": samp.peak_total, "peaks": peaks}
 	b.rows[f"fanout {workers}x{conc}"] = r
 	b.td_stop()
@@ -1036,7 +1037,8 @@ def report(b, plabel, P):
 	row("Redis commands per task (all, scripts' inside included): "
 	    "enqueue / drain 10×10",
 	    f"{e['cmds_per_task']:.1f} / {dr['cmds_per_task']:.1f}", "cmds")
-	dup = [f"{k}: {v['delivered']} delivered, {v['distinct']} distinct"
+	dup = [f"{k}: {v['delivered']} delivered, {v['distinct']} distinct, "
+	    f"{v['conns']} connections to the sink"
 	    for k, v in R.items() if k.startswith("drain")]
 	notes = [
 	    f"Peers: {plabel}; † = peer measured with Redis without "
@@ -1047,6 +1049,10 @@ def report(b, plabel, P):
 	    "arrival: " + ", ".join(f"{k.split()[1]} {v['lag_ms']:.0f} ms"
 	        for k, v in R.items() if k.startswith("drain")) + ".",
 	    "Checked: " + "; ".join(dup) + ".",
+	    "Fan-out: tasks/s = N / (last answer − first arrival at the "
+	    "sink); connections the sink accepted: " + ", ".join(
+	        f"{k.split()[1]} {v['conns']}" for k, v in R.items()
+	        if k.startswith("fanout")) + ".",
 	    "Redis ceiling (redis-benchmark -c 50, AOF on, this run): " +
 	    ", ".join(f"{k} {fmt(v[0])}/s (p99 {v[1]:.2f} ms)"
 	        for k, v in R["redis"].items()) + ".",

@@ -19,8 +19,9 @@
  *
  * Control requests (GET, never counted):
  *	/_sink/count	"<count>\n"
- *	/_sink/stats	JSON: count, answered, held, held_max, first_ms,
- *			last_ms, last_reply_ms, n, min, p50, p90, p99, max
+ *	/_sink/stats	JSON: count, answered, held, held_max, accepted
+ *			(connections), first_ms, last_ms, last_reply_ms, n,
+ *			min, p50, p90, p99, max
  *	/_sink/log	"<id> <arrival ms>\n" per logged request
  *	/_sink/reset	clears all of the above
  *
@@ -120,7 +121,7 @@ static size_t		 nconns;
 static unsigned long	 serials;
 static double		 default_hold;
 
-static long long	 count, answered, held, held_max;
+static long long	 count, answered, held, held_max, accepted;
 static double		 first_ms, last_ms, last_reply_ms;
 static double		*lat;
 static size_t		 nlat, latcap;
@@ -276,6 +277,7 @@ conn_new(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->fd = fd;
 	c->serial = ++serials;
+	accepted++;
 	STAILQ_INIT(&c->held);
 	conns[fd] = c;
 	ev.events = EPOLLIN;
@@ -487,7 +489,7 @@ handle(struct conn *c)
 				out = log_text(&n);
 				ctl_reply(c, out, n);
 			} else if (strncmp(what, "reset ", 6) == 0) {
-				count = answered = held_max = 0;
+				count = answered = held_max = accepted = 0;
 				held = 0;
 				nlat = nidlog = 0;
 				first_ms = last_ms = last_reply_ms = 0;
@@ -607,10 +609,12 @@ stats_json(size_t *n)
 		mx = lat[nlat - 1];
 	}
 	*n = (size_t)snprintf(out, 512, "{\"count\":%lld,\"answered\":%lld,"
-	    "\"held\":%lld,\"held_max\":%lld,\"first_ms\":%.3f,"
+	    "\"held\":%lld,\"held_max\":%lld,\"accepted\":%lld,"
+	    "\"first_ms\":%.3f,"
 	    "\"last_ms\":%.3f,\"last_reply_ms\":%.3f,\"n\":%zu,"
 	    "\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
-	    "\"max\":%.3f}\n", count, answered, held, held_max, first_ms,
+	    "\"max\":%.3f}\n", count, answered, held, held_max, accepted,
+	    first_ms,
 	    last_ms, last_reply_ms, nlat, mn, p50, p90, p99, mx);
 	return out;
 }

@@ -83,10 +83,10 @@ def code_of(r):
     return e["code"]
 
 
-@pytest.fixture
-def node():
-    """The node binary and an installed tests/ct/node_modules: a missing
-    one is a failure, not a skip (CI installs both)."""
+def need_node():
+    """The node binary, with tests/ct/node_modules installed.  Either
+    missing fails the test (from its body, so it counts as failed), never
+    skips it: CI installs both."""
     exe = shutil.which("node")
     if exe is None:
         pytest.fail("node is not installed (apt-get install nodejs npm; "
@@ -97,6 +97,11 @@ def node():
                     "`npm ci --prefix tests/ct` (build-aux/quickstart test "
                     "does it)", pytrace=False)
     return exe
+
+
+@pytest.fixture
+def node():
+    return shutil.which("node")
 
 
 @pytest.fixture
@@ -116,6 +121,7 @@ class Driver:
     def run(self, scenario, token=None, **args):
         """Run one drive.js scenario; its result dict.  A scenario that
         fails where it did not expect to fails the test with its step."""
+        self.node = need_node()
         argv = [self.node, DRIVE, "--port", str(self.d.port),
                 "--project", PROJECT, "--location", LOCATION]
         if token:
