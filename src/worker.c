@@ -232,6 +232,7 @@ static int	due_queue(struct worker *);
 static void	due_clear(struct worker *, const char *);
 static void	due_arm(struct worker *);
 static void	on_due_timer(struct evloop *, void *);
+static void	due_check(struct worker *);
 static void	due_claim(struct worker *, const char *);
 static void	on_due_claim(struct store *, struct redisReply *, void *);
 
@@ -824,23 +825,24 @@ due_add(struct worker *w, const char *queue, uint64_t at)
 	due_arm(w);
 }
 
-/* Wake a moment after the earliest retry is due. */
+/* Wake a moment after the earliest retry still to come is due. */
 static void
 due_arm(struct worker *w)
 {
-	uint64_t	now = util_mono_ms(), first = 0;
+	uint64_t	now = util_mono_ms(), first = 0, at;
 	int		i;
 
-	for (i = 0; i < DUE_MAX; i++)
-		if (w->dues[i].at != 0 && (first == 0 || w->dues[i].at < first))
-			first = w->dues[i].at;
+	for (i = 0; i < DUE_MAX; i++) {
+		at = w->dues[i].at + DUE_MARGIN_MS;
+		if (w->dues[i].at != 0 && at > now && (first == 0 ||
+		    at < first))
+			first = at;
+	}
 	evloop_timer_del(w->ev, w->due_timer);
 	w->due_timer = 0;
 	if (first == 0 || w->closing)
 		return;
-	first += DUE_MARGIN_MS;
-	w->due_timer = evloop_timer_add(w->ev, first > now ? first - now : 0,
-	    on_due_timer, w);
+	w->due_timer = evloop_timer_add(w->ev, first - now, on_due_timer, w);
 }
 
 /*
@@ -853,11 +855,20 @@ static void
 on_due_timer(struct evloop *ev, void *arg)
 {
 	struct worker	*w = arg;
-	uint64_t	 now = util_mono_ms();
-	int		 i;
 
 	(void)ev;
 	w->due_timer = 0;
+	due_check(w);
+	due_arm(w);
+}
+
+/* Claim the retries due by now that the claim machine would miss. */
+static void
+due_check(struct worker *w)
+{
+	uint64_t	now = util_mono_ms();
+	int		i;
+
 	for (i = 0; i < DUE_MAX; i++) {
 		if (w->dues[i].at == 0 || w->dues[i].at + DUE_MARGIN_MS > now)
 			continue;
@@ -875,11 +886,6 @@ on_due_timer(struct evloop *ev, void *arg)
 		w->dues[i].at = 0;
 	}
 	/* The ones left stay for claim_idle() until DUE_LATE_MS. */
-	for (i = 0; i < DUE_MAX; i++)
-		if (w->dues[i].at != 0 && w->dues[i].at + DUE_MARGIN_MS > now)
-			break;
-	if (i < DUE_MAX)
-		due_arm(w);
 }
 
 static void
@@ -1173,6 +1179,10 @@ on_done(struct dispatch_req *req, const struct dispatch_result *res,
 	    s->task.attempts, &s->rule, res);
 	slot_release(s);
 	check_exit(w);
+	/* A slot came free while blocked elsewhere: a retry due now that
+	 * found none free may have it. */
+	if (w->claiming == CLAIM_BLMOVE)
+		due_check(w);
 	claim_next(w);
 }
 
