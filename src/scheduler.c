@@ -284,6 +284,13 @@ on_wake(struct store *st, struct redisReply *r, void *arg)
 		log_warnx("wake: not a due time; ignored");
 		return;
 	}
+	/*
+	 * The due time may be of a queue created a moment ago, that the
+	 * table does not hold yet: ask now rather than within the second
+	 * (a new queue is promoted at once).  qsync sends one ask at a time,
+	 * so a burst of wakes costs a few SMEMBERS, not one each.
+	 */
+	qsync_kick(sc->qsync);
 	if (due == 0)
 		promote_all(sc);
 	else

@@ -55,6 +55,8 @@
 #define DUE_MAX		16	/* retries remembered for a timely wake */
 #define DUE_LATE_MS	1000	/* a retry this late was claimed by now */
 #define DUE_MARGIN_MS	20	/* the scheduler's promotion takes this */
+#define DUE_AGAIN_MS	100	/* not there yet: look again this late */
+#define DUE_TRIES	3	/* at most this often */
 /* Cloud Tasks' retryConfig defaults, for fields a conf hash lacks. */
 #define CT_MAX_ATTEMPTS		100
 #define CT_MIN_BACKOFF_MS	100
@@ -115,6 +117,7 @@ struct retry_rule {
  */
 struct due {
 	uint64_t	at;		/* monotonic ms; 0: free */
+	int		tries;		/* due claims sent for it */
 	char		queue[TD_NAME_MAX];
 };
 
@@ -124,6 +127,7 @@ struct due {
  */
 struct due_claim {
 	struct worker	*w;
+	int		 tries;		/* this one included */
 	char		 queue[TD_NAME_MAX];
 	char		 token[TOKEN_MAX];
 	uint64_t	 sent;		/* monotonic */
@@ -227,13 +231,13 @@ static int	reply_skip(struct worker *, const char *,
 static int	queue_skipped(const struct worker *, size_t);
 static uint64_t	skip_first(const struct worker *);
 static void	wait_skipped(struct worker *);
-static void	due_add(struct worker *, const char *, uint64_t);
+static void	due_add(struct worker *, const char *, uint64_t, int);
 static int	due_queue(struct worker *);
 static void	due_clear(struct worker *, const char *);
 static void	due_arm(struct worker *);
 static void	on_due_timer(struct evloop *, void *);
 static void	due_check(struct worker *);
-static void	due_claim(struct worker *, const char *);
+static void	due_claim(struct worker *, const char *, int);
 static void	on_due_claim(struct store *, struct redisReply *, void *);
 
 static void	slot_start(struct worker *, const struct redisReply *,
@@ -803,7 +807,7 @@ wait_skipped(struct worker *w)
 
 /* Remember a retry due at (monotonic ms) on queue. */
 static void
-due_add(struct worker *w, const char *queue, uint64_t at)
+due_add(struct worker *w, const char *queue, uint64_t at, int tries)
 {
 	struct due	*d = NULL;
 	uint64_t	 now = util_mono_ms();
@@ -821,6 +825,7 @@ due_add(struct worker *w, const char *queue, uint64_t at)
 	if (d == NULL)
 		return;
 	d->at = at;
+	d->tries = tries;
 	util_strlcpy(d->queue, queue, sizeof(d->queue));
 	due_arm(w);
 }
@@ -882,19 +887,20 @@ due_check(struct worker *w)
 		if (w->quitting || w->busy + w->due_claims >= w->nslots ||
 		    !store_is_up(w->store))
 			continue;
-		due_claim(w, w->dues[i].queue);
+		due_claim(w, w->dues[i].queue, w->dues[i].tries + 1);
 		w->dues[i].at = 0;
 	}
 	/* The ones left stay for claim_idle() until DUE_LATE_MS. */
 }
 
 static void
-due_claim(struct worker *w, const char *queue)
+due_claim(struct worker *w, const char *queue, int tries)
 {
 	struct due_claim	*c = xcalloc(1, sizeof(*c));
 	uint64_t		 now = util_wall_ms();
 
 	c->w = w;
+	c->tries = tries;
 	util_strlcpy(c->queue, queue, sizeof(c->queue));
 	token_make(w, c->token, sizeof(c->token));
 	c->sent = util_mono_ms();
@@ -922,8 +928,10 @@ on_due_claim(struct store *st, struct redisReply *r, void *arg)
 		log_warnx("claim: %s queue=%s", r->str, c->queue);
 	else if (r->type == REDIS_REPLY_ARRAY)
 		slot_start(w, r, c->queue, c->token, c->sent);
-	else
-		(void)reply_skip(w, c->queue, r);
+	else if (!reply_skip(w, c->queue, r) && c->tries < DUE_TRIES)
+		/* Not promoted yet: the scheduler may be a moment late. */
+		due_add(w, c->queue, util_mono_ms() + DUE_AGAIN_MS -
+		    DUE_MARGIN_MS, c->tries);
 	free(c);
 	check_exit(w);
 }
@@ -1299,7 +1307,7 @@ outcome_result(struct worker *w, const char *queue, const char *id,
 	util_strlcpy(o->error, res->error, sizeof(o->error));
 	if (kind == OUT_RETRY)
 		due_add(w, queue, util_mono_ms() + (next_at > now ?
-		    next_at - now : 0));
+		    next_at - now : 0), 0);
 	outcomes_flush(w);
 }
 

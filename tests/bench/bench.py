@@ -10,14 +10,17 @@ dispatcher, once per scenario with the configuration the scenario needs.
 Measures enqueue, drain, idle latency, delayed accuracy, recovery after a
 SIGKILL, fan-out against a slow target and the footprint, then prints the
 machine and version lines and one markdown table, with the peers'
-figures (tests/bench/README or ../shared/bench-peers) beside ours.
+figures beside ours: from this run with BENCH_PEERS=1, else the
+reference run quoted in ../shared/bench-peers/README.md, labelled so.
 Stops every process it started, by its pid (daemons by their process
 group, which is the one it gave them).
 
 Environment:
-    BENCH_PEERS=1          also run the peers' harness (run-peers.sh, ~5 min
-                           per round) and put its figures in the table
-    BENCH_PEERS_DIR        the peers' harness (../shared/bench-peers)
+    BENCH_PEERS=1          first run the peers' harness (run-peers.sh: 5 to
+                           12 min a round, needs node, npm, beanstalkd) and
+                           put its figures in the table
+    BENCH_PEERS_DIR        the peers' harness (../shared/bench-peers; a
+                           read-only one copies itself to /tmp/tdpeers)
     BENCH_PEERS_RESULTS    a results/<UTC> directory of an earlier peers run
     BENCH_PEERS_RUNS       rounds for BENCH_PEERS=1 (1)
     BENCH_QUICK=1          smoke test: small N, short runs (figures are not
@@ -828,8 +831,8 @@ PEERS_REF = {
     ("beanstalkd", "mem"): "542 (daemon RSS) †",
     ("bullmq", "rss"): "189 †",
     ("beequeue", "rss"): "168 †",
-    ("bullmq", "cmds"): "1 script (8 inside) / 1 script (22 inside) †",
-    ("beequeue", "cmds"): "1 script (4) / 9 commands †",
+    ("bullmq", "cmds"): "9.0 (1 sent) / 23.1 (1.01 sent) †",
+    ("beequeue", "cmds"): "5.0 (1 sent) / 9.0 (9 sent) †",
 }
 
 
@@ -872,6 +875,15 @@ def peers_from_raw(path):
 		    for k in ("p50_ms", "p99_ms", "max_ms"))
 		out[(p, "mem")] = f(med(name, "mem", "memory",
 		    "bytes_per_job")) + " †"
+		cm = [r for r in rows if r.get("peer") == name and
+		    r.get("scenario") == "commands"]
+		if cm:
+			e, d = cm[0]["enqueue_single"], cm[0]["drain"]
+			out[(p, "cmds")] = "%.1f (%g sent) / %.1f (%g sent) †" % (
+			    e["client_cmds_per_job"] + e["script_cmds_per_job"],
+			    e["client_cmds_per_job"],
+			    d["client_cmds_per_job"] + d["script_cmds_per_job"],
+			    d["client_cmds_per_job"])
 		out[(p, "rss")] = f(med(name, "mem", "drain",
 		    "worker_peak_rss_mb", conc=100, procs=1,
 		    http_client="fetch")) + " †"
@@ -900,7 +912,7 @@ def peers(b):
 	    "..", "..", "..", "shared", "bench-peers")
 	if os.environ.get("BENCH_PEERS") == "1":
 		runs = os.environ.get("BENCH_PEERS_RUNS", "1")
-		log(f"peers: {pdir}/run-peers.sh {runs} (about 5 min a round)")
+		log(f"peers: {pdir}/run-peers.sh {runs} (5 to 12 min a round)")
 		before = set(glob.glob("/tmp/tdpeers/harness/results/*") +
 		    glob.glob(os.path.join(pdir, "results", "*")))
 		subprocess.run(["bash", os.path.join(pdir, "run-peers.sh"), runs],
@@ -1034,9 +1046,12 @@ def report(b, plabel, P):
 	    "enqueue: " + cpu_line(e["cpu"], ("listener", "redis", "machine"))
 	    + "; drain: " + cpu_line(dr["cpu"], ("workers", "redis",
 	        "listener", "scheduler", "sink", "machine")))
-	row("Redis commands per task (all, scripts' inside included): "
-	    "enqueue / drain 10×10",
-	    f"{e['cmds_per_task']:.1f} / {dr['cmds_per_task']:.1f}", "cmds")
+	row("Redis commands per task, all (scripts' inside included; of "
+	    "them sent by the client): enqueue / drain 10×10",
+	    f"{e['cmds_per_task']:.1f} "
+	    f"({e['cmds'].get('evalsha', 0) / max(e['stored'], 1):.2f} sent) / "
+	    f"{dr['cmds_per_task']:.1f} "
+	    f"({dr['cmds'].get('evalsha', 0) / N_DRAIN:.2f} sent)", "cmds")
 	dup = [f"{k}: {v['delivered']} delivered, {v['distinct']} distinct, "
 	    f"{v['conns']} connections to the sink"
 	    for k, v in R.items() if k.startswith("drain")]
@@ -1075,12 +1090,14 @@ def main():
 			sys.exit(f"missing {t}: apt-get install -y redis-server "
 			    "nginx wrk")
 	b = Bench(a.td, a.sink)
-	t0 = time.monotonic()
-	m0 = cpu_busy()
-	r0 = resource.getrusage(resource.RUSAGE_SELF)
 	try:
 		vers = versions(b)
 		plabel, P = peers(b)
+		# Our own part only, the peers' run excluded.
+		t0 = time.monotonic()
+		m0 = cpu_busy()
+		r0 = resource.getrusage(resource.RUSAGE_SELF)
+		c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
 		b.start_services()
 		s_ceilings(b)
 		s_enqueue(b)
@@ -1106,7 +1123,7 @@ def main():
 	r1 = resource.getrusage(resource.RUSAGE_SELF)
 	rc = resource.getrusage(resource.RUSAGE_CHILDREN)
 	ours = (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime +
-	    rc.ru_utime + rc.ru_stime)
+	    rc.ru_utime + rc.ru_stime - c0.ru_utime - c0.ru_stime)
 	vers.append("CPU over the whole bench, %% of one core: all %.0f, "
 	    "the bench's own processes %.0f, everything else on the machine "
 	    "%.0f" % (100 * (m1[0] - m0[0]) / HZ / dt, 100 * ours / dt,

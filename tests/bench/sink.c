@@ -20,8 +20,9 @@
  * Control requests (GET, never counted):
  *	/_sink/count	"<count>\n"
  *	/_sink/stats	JSON: count, answered, held, held_max, accepted
- *			(connections), first_ms, last_ms, last_reply_ms, n,
- *			min, p50, p90, p99, max
+ *			(connections that carried a counted request),
+ *			first_ms, last_ms, last_reply_ms, n, min, p50, p90,
+ *			p99, max
  *	/_sink/log	"<id> <arrival ms>\n" per logged request
  *	/_sink/reset	clears all of the above
  *
@@ -71,6 +72,7 @@ struct conn {
 	char		*out;		/* bytes not yet written */
 	size_t		 outlen, outcap;
 	int		 want_out;	/* EPOLLOUT armed */
+	int		 counted;	/* carried a counted request */
 	struct resps	 held;
 };
 
@@ -277,7 +279,6 @@ conn_new(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->fd = fd;
 	c->serial = ++serials;
-	accepted++;
 	STAILQ_INIT(&c->held);
 	conns[fd] = c;
 	ev.events = EPOLLIN;
@@ -498,6 +499,11 @@ handle(struct conn *c)
 				ctl_reply(c, "?\n", 2);
 			free(out);
 		} else {
+			/* Control connections are not the dispatcher's. */
+			if (!c->counted) {
+				c->counted = 1;
+				accepted++;
+			}
 			record(c->in, hl, body, cl);
 			answer(c, R204, sizeof(R204) - 1, hold_ms(c->in, hl),
 			    1);
