@@ -1,6 +1,7 @@
 -- wrk body for POST /v1/enqueue: one task aimed at the bench sink, with a
 -- 200-byte JSON body once unescaped, the peers' task shape (same headers).
---   wrk -t1 -c64 -d10s --latency -s enqueue.lua http://127.0.0.1:PORT/v1/enqueue
+--   wrk -t1 -c64 -d10s --latency -s enqueue.lua \
+--       http://127.0.0.1:PORT/v1/enqueue
 -- Env: SINK_URL (http://127.0.0.1:9109/t), QUEUE (default), DELAY (0, s).
 -- The same script drives nginx's "return 204" for the HTTP ceiling, so
 -- both see byte-identical requests.
@@ -13,5 +14,5 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"queue":"' .. queue .. '","delay":' .. delay ..
     ',"task":{"url":"' .. sink .. '","method":"POST","headers":' ..
-    '{"Content-Type":"application/json","User-Agent":"td-bench"},' ..
+    '{"Content-Type":"application/json","User-Agent":"td-peer-bench"},' ..
     '"body":"' .. body .. '"}}'
