@@ -89,7 +89,6 @@ static struct json_object *enum_json(const char *const *, int, int, int);
 static struct json_object *new_time(uint64_t);
 static struct json_object *new_double(double);
 static struct json_object *new_duration(uint64_t);
-static const char *echo(char *, size_t, const char *, size_t);
 
 const char *
 ct_method_name(int m)
@@ -532,7 +531,8 @@ ct_mask_parse(const char *mask, unsigned *bits, char *err, size_t errlen)
 			return -1;
 		} else {
 			snprintf(err, errlen, "updateMask: unknown field "
-			    "\"%s\"", echo(q, sizeof(q), p, n));
+			    "\"%s\"", util_echo(q, sizeof(q), ECHO_MAX, p,
+			    n));
 			return -1;
 		}
 		if (*end == '\0')
@@ -641,8 +641,8 @@ ct_task_from_json(struct json_object *root, const char *parent,
 		if (!util_valid_id(id, strlen(id))) {
 			snprintf(err, errlen, "task.name: task ID \"%s\": only "
 			    "letters, digits, hyphens and underscores, at most "
-			    "%d", echo(q, sizeof(q), id, strlen(id)),
-			    TD_ID_MAX);
+			    "%d", util_echo(q, sizeof(q), ECHO_MAX, id,
+			    strlen(id)), TD_ID_MAX);
 			goto fail;
 		}
 		util_strlcpy(t->id, id, sizeof(t->id));
@@ -1265,19 +1265,3 @@ b64val(int c)
 	return -1;
 }
 
-/* User input quoted in a message: short, printable ASCII only. */
-static const char *
-echo(char *buf, size_t len, const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n && i < ECHO_MAX && i + 4 < len; i++)
-		buf[i] = s[i] < 0x20 || s[i] >= 0x7f || s[i] == '"' ||
-		    s[i] == '\\' ? '?' : s[i];
-	if (i < n) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
-}

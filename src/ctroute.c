@@ -60,8 +60,6 @@ static int	seg_is(const struct seg *, const char *);
 static int	take_id(struct ct_match *, const struct seg *, const char *,
 		    const char *, const char *, char *, size_t);
 static int	valid_chars(const char *, size_t, const char *);
-static int	hexval(int);
-static const char *echo(char *, size_t, const char *, size_t);
 
 int
 ct_route_match(const char *method, const char *target, size_t len,
@@ -206,11 +204,13 @@ take_id(struct ct_match *m, const struct seg *s, const char *what,
 
 	for (i = o = 0; i < s->n; i++) {
 		if (s->p[i] == '%') {
-			if (s->n - i < 3 || (hi = hexval(s->p[i + 1])) < 0 ||
-			    (lo = hexval(s->p[i + 2])) < 0) {
+			if (s->n - i < 3 ||
+			    (hi = util_hexval(s->p[i + 1])) < 0 ||
+			    (lo = util_hexval(s->p[i + 2])) < 0) {
 				snprintf(m->message, sizeof(m->message), "%s "
-				    "ID \"%s\": invalid percent-encoding",
-				    what, echo(q, sizeof(q), s->p, s->n));
+				    "ID \"%s\": invalid percent-encoding", what,
+				    util_echo(q, sizeof(q), ECHO_MAX, s->p,
+				    s->n));
 				m->status = 400;
 				return -1;
 			}
@@ -223,8 +223,8 @@ take_id(struct ct_match *m, const struct seg *s, const char *what,
 	}
 	if (o >= size || !valid_chars(buf, o, extra)) {
 		snprintf(m->message, sizeof(m->message), "%s ID \"%s\": only "
-		    "%s, at most %zu", what, echo(q, sizeof(q), buf,
-		    TD_MIN(o, size)), rule, size - 1);
+		    "%s, at most %zu", what, util_echo(q, sizeof(q), ECHO_MAX,
+		    buf, TD_MIN(o, size)), rule, size - 1);
 		buf[0] = '\0';
 		m->status = 400;
 		return -1;
@@ -253,31 +253,3 @@ valid_chars(const char *s, size_t n, const char *extra)
 	return 1;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* An ID quoted in a message: short, printable ASCII, '"' as '?'. */
-static const char *
-echo(char *buf, size_t len, const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n && i < ECHO_MAX && i + 4 < len; i++)
-		buf[i] = s[i] < 0x20 || s[i] >= 0x7f || s[i] == '"' ||
-		    s[i] == '\\' ? '?' : s[i];
-	if (i < n) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
-}

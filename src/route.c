@@ -119,7 +119,6 @@ static const struct code_name reasons[] = {
 static const char	*code_lookup(const struct code_name *, size_t, int);
 static int		 pattern_match(const char *, const char *, size_t,
 			    struct route_match *);
-static int		 hexval(int);
 static size_t		 json_escape(char *, const char *, size_t);
 static size_t		 utf8_len(const unsigned char *, size_t);
 
@@ -239,8 +238,9 @@ route_query(const char *target, size_t len, const char *name, char *buf,
 			else if (*p != '%')
 				buf[o++] = *p;
 			else {
-				if (amp - p < 3 || (hi = hexval(p[1])) < 0 ||
-				    (lo = hexval(p[2])) < 0 ||
+				if (amp - p < 3 ||
+				    (hi = util_hexval(p[1])) < 0 ||
+				    (lo = util_hexval(p[2])) < 0 ||
 				    (hi == 0 && lo == 0))
 					return -2;
 				buf[o++] = (char)(hi * 16 + lo);
@@ -252,18 +252,6 @@ route_query(const char *target, size_t len, const char *name, char *buf,
 		buf[o] = '\0';
 		return (int)o;
 	}
-	return -1;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
 	return -1;
 }
 

@@ -177,6 +177,34 @@ util_task_id(char id[TD_ID_LEN + 1])
 }
 
 int
+util_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+const char *
+util_echo(char *buf, size_t len, size_t max, const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n && i < max && i + 4 < len; i++)
+		buf[i] = s[i] < 0x20 || s[i] >= 0x7f || s[i] == '"' ||
+		    s[i] == '\\' ? '?' : s[i];
+	if (i < n) {
+		memcpy(buf + i, "...", 3);
+		i += 3;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+int
 util_valid_id(const char *s, size_t len)
 {
 	size_t	i;

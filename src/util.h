@@ -44,6 +44,15 @@ void	util_task_id(char id[TD_ID_LEN + 1]);
 #define TD_ID_MAX	500
 /* 1 when s (len bytes) is a task ID: [A-Za-z0-9_-]{1,TD_ID_MAX}. */
 int	util_valid_id(const char *s, size_t len);
+/* The value of hex digit c, or -1. */
+int	util_hexval(int c);
+/*
+ * Up to max bytes of user input (s, n bytes) into buf, made fit to quote
+ * in a message: control bytes, non-ASCII, '"' and '\\' become '?', and
+ * "..." marks a cut.  Returns buf.
+ */
+const char *util_echo(char *buf, size_t len, size_t max, const char *s,
+	    size_t n);
 
 /* Process titles (ps): call init once from main with argc/argv. */
 void	util_title_init(int, char **);
