@@ -92,7 +92,7 @@ struct ctapi_op {
 	uint64_t		 at;		/* its next run, 0: eta */
 	int			 found;		/* a reply said it exists */
 	int			 state;		/* ListTasks: index */
-	char			 token[256];	/* pageToken, or updateMask */
+	char			 token[512];	/* pageToken, or updateMask */
 	char			 next_token[300];
 	int			 size;
 	char			**ids;
