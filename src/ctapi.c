@@ -93,7 +93,7 @@ struct ctapi_op {
 	int			 found;		/* a reply said it exists */
 	int			 state;		/* ListTasks: index */
 	char			 token[512];	/* pageToken, or updateMask */
-	char			 next_token[300];
+	char			 next_token[600];
 	int			 size;
 	char			**ids;
 	size_t			 nids;
