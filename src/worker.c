@@ -183,7 +183,8 @@ struct worker {
 	char			 cid[TD_ID_MAX + 1]; /* from BLMOVE */
 	char			 ctoken[TOKEN_MAX];
 	uint64_t		 csent;		/* sent at, monotonic */
-	unsigned		 blcount;	/* rotates the idle queue */
+	unsigned		 blcount;	/* the idle queue: moves on
+						 * after a quiet block */
 	/*
 	 * Monotonic ms until which a queue found paused or throttled is
 	 * skipped, and the names these belong to (the table may change).
@@ -574,9 +575,17 @@ claim_idle(struct worker *w)
 	double		timeout = BLMOVE_S;
 	int		i = 0, k;
 
+	/*
+	 * Workers start spread over the queues by index, and a worker stays
+	 * on its queue while tasks keep coming there: it moves on only after
+	 * a block that timed out (on_blmove), or past a skipped queue.
+	 * Moving after every task left a steady queue with no one waiting
+	 * on it, and its tasks waited for someone's timeout (up to 1 s).
+	 */
 	for (k = 0; k < w->conf->nqueues; k++) {
 		i = (int)(((unsigned)(w->env->index > 0 ? w->env->index - 1 :
-		    0) + w->blcount++) % (unsigned)w->conf->nqueues);
+		    0) + w->blcount + (unsigned)k) %
+		    (unsigned)w->conf->nqueues);
 		if (!queue_skipped(w, (size_t)i))
 			break;
 	}
@@ -584,6 +593,7 @@ claim_idle(struct worker *w)
 		wait_skipped(w);
 		return;
 	}
+	w->blcount += (unsigned)k;
 	if ((k = due_queue(w)) >= 0)
 		i = k;
 	if ((first = skip_first(w)) != 0) {
@@ -681,6 +691,7 @@ on_blmove(struct store *st, struct redisReply *r, void *arg)
 	if (claim_reply_bad(w, r, "blmove"))
 		return;
 	if (r->type != REDIS_REPLY_STRING) {	/* timed out */
+		w->blcount++;			/* a quiet queue: next one */
 		claim_end(w, 0);
 		return;
 	}
