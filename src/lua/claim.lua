@@ -7,8 +7,8 @@
 -- ARGV[1] task key base "P:{q}:t:"  ARGV[2] lease_until (wall ms)
 -- ARGV[3] token  ARGV[4] now (wall ms)
 --
--- Returns nil when the queue is empty, status PAUSED when the queue is
--- paused, status "THROTTLED <ms>" when its rate or concurrency limit
+-- Returns nil when the queue is empty (paused or not), status PAUSED when
+-- it is paused, status "THROTTLED <ms>" when its rate or concurrency limit
 -- holds it back for about ms (nothing moves either way), else the task
 -- hash as a flat [field, value, ...] array with "id" first and the
 -- queue's retry settings appended as "q:<field>" pairs (see gate.lua).
@@ -20,11 +20,15 @@ if ARGV[3] == '' then
 	return redis.error_reply('ERR claim without a token')
 end
 local head = redis.call('LINDEX', KEYS[1], -1)
+-- Nothing waiting: the commonest answer (a worker asks its queues in
+-- turn), so it costs one command.
+if not head then
+	return false
+end
 local bucket = nil
-if not (head and redis.call('HGET', ARGV[1] .. head, 'run') == '1') then
+if redis.call('HGET', ARGV[1] .. head, 'run') ~= '1' then
 	local stop
-	stop, bucket = gate(KEYS[4], redis.call('LLEN', KEYS[2]),
-	    head ~= false)
+	stop, bucket = gate(KEYS[4], redis.call('LLEN', KEYS[2]), true)
 	if stop then
 		return stop
 	end
