@@ -140,9 +140,9 @@ static int	parse_confs(struct ctapi_op *, int, const redisReply *);
 static void	answer_queues(struct ctapi_op *);
 
 static void	queue_create(struct ctapi_op *);
-static void	queue_count(struct ctapi_op *);
 static void	queue_created(struct ctapi_op *);
 static int	parse_create(struct ctapi_op *, int, const redisReply *);
+static int	file_queues(const struct conf *);
 static void	queue_patch(struct ctapi_op *);
 static void	queue_delete(struct ctapi_op *);
 static void	queue_delete_round(struct ctapi_op *);
@@ -628,8 +628,11 @@ answer_queue(struct ctapi_op *op)
 static void
 answer_create(struct ctapi_op *op)
 {
-	if (op->found)
+	if (op->found == 1)
 		op_error(op, 409, "ALREADY_EXISTS", EXISTS);
+	else if (op->found == 2)
+		op_error(op, 429, "RESOURCE_EXHAUSTED", "at most %d queues",
+		    TD_QUEUE_MAX);
 	else
 		answer_queue(op);
 }
@@ -787,26 +790,6 @@ queue_create(struct ctapi_op *op)
 		op_error(op, 409, "ALREADY_EXISTS", EXISTS);
 		return;
 	}
-	/* Count them in Redis: the table here may be a second behind. */
-	op->parse = parse_names;
-	op->next = queue_count;
-	SEND(op, 0, store_queues(op->ca->store, on_cmd, c_));
-	op_wait(op);
-}
-
-static void
-queue_count(struct ctapi_op *op)
-{
-	size_t	i;
-
-	for (i = 0; i < op->nnames; i++)
-		if (strcmp(op->names[i], op->m.queue) == 0)
-			break;
-	if (i == op->nnames && op->nnames >= TD_QUEUE_MAX) {
-		op_error(op, 429, "RESOURCE_EXHAUSTED", "at most %d queues",
-		    TD_QUEUE_MAX);
-		return;
-	}
 	queue_created(op);
 }
 
@@ -846,7 +829,7 @@ queue_created(struct ctapi_op *op)
 	op->parse = parse_create;
 	op->next = answer_create;
 	SEND(op, 0, store_queue_create(op->ca->store, op->m.queue, op->now,
-	    fv, n, on_cmd, c_));
+	    TD_QUEUE_MAX - file_queues(op->ca->conf), fv, n, on_cmd, c_));
 	SEND(op, 1, store_queue_conf(op->ca->store, op->m.queue, on_cmd,
 	    c_));
 	op_wait(op);
@@ -861,7 +844,22 @@ parse_create(struct ctapi_op *op, int idx, const redisReply *r)
 		op->found = 1;
 		return 0;
 	}
+	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "FULL", 4) == 0) {
+		op->found = 2;
+		return 0;
+	}
 	return r->type == REDIS_REPLY_STATUS ? 0 : -1;
+}
+
+/* Queues of the configuration file: the rest of TD_QUEUE_MAX is the API's. */
+static int
+file_queues(const struct conf *c)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < c->nqueues; i++)
+		n += !c->queues[i].dynamic;
+	return n;
 }
 
 /*

@@ -23,5 +23,6 @@ extern const char lua_requeue[];
 extern const char lua_remove[];
 extern const char lua_run[];
 extern const char lua_qdel[];
+extern const char lua_qcreate[];
 
 #endif

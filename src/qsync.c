@@ -23,7 +23,6 @@
 #include "store.h"
 #include "util.h"
 
-#define QSYNC_MS	1000	/* between asks */
 
 struct qsync_ask;
 

@@ -13,6 +13,8 @@
 #include "evloop.h"
 #include "store.h"
 
+#define QSYNC_MS	1000	/* between asks */
+
 struct qsync;
 
 /* Called after the queue table of conf changed (not when it did not). */

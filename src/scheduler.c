@@ -286,11 +286,12 @@ on_wake(struct store *st, struct redisReply *r, void *arg)
 	}
 	/*
 	 * The due time may be of a queue created a moment ago, that the
-	 * table does not hold yet: ask now rather than within the second
-	 * (a new queue is promoted at once).  qsync sends one ask at a time,
-	 * so a burst of wakes costs a few SMEMBERS, not one each.
+	 * table does not hold yet: when it falls before the next regular
+	 * ask, ask now (a new queue is promoted at once).  qsync sends one
+	 * ask at a time, so a burst of wakes costs a few SMEMBERS.
 	 */
-	qsync_kick(sc->qsync);
+	if (due == 0 || due < util_wall_ms() + QSYNC_MS)
+		qsync_kick(sc->qsync);
 	if (due == 0)
 		promote_all(sc);
 	else

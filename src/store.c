@@ -55,6 +55,7 @@ enum script {
 	SCRIPT_REMOVE,
 	SCRIPT_RUN,
 	SCRIPT_QDEL,
+	SCRIPT_QCREATE,
 	SCRIPT_MAX
 };
 
@@ -79,6 +80,7 @@ static const struct {
 	[SCRIPT_REMOVE] = { "remove", lua_remove },
 	[SCRIPT_RUN] = { "run", lua_run },
 	[SCRIPT_QDEL] = { "qdel", lua_qdel },
+	[SCRIPT_QCREATE] = { "qcreate", lua_qcreate },
 };
 
 /* Handshake steps, passed as the reply callback's privdata. */
@@ -107,25 +109,6 @@ struct req {
 	int		 nkeys;
 	int		 as_eval;
 	struct args	 a;
-};
-
-/*
- * store_queue_create between its SADD and its conf write.  A read of the
- * same conf asked for meanwhile (store_queue_conf) is held until the
- * write is sent, so that it sees what the create wrote, as if the create
- * were one command.
- */
-struct qcreate {
-	struct qcreate	*next;		/* store's list, until sent */
-	store_cb	*cb;
-	void		*arg;
-	char		 queue[TD_NAME_MAX];
-	struct args	 conf;		/* DEL of the conf hash */
-	struct args	 hset;		/* HSET of the new conf */
-	int		 listed;
-	int		 held;		/* a conf read waits */
-	store_cb	*read_cb;
-	void		*read_arg;
 };
 
 struct store {
@@ -159,7 +142,6 @@ struct store {
 
 	store_cb		*sub_cb;	/* subscribed to P:wake */
 	void			*sub_arg;
-	struct qcreate		*creating;	/* conf writes not yet sent */
 };
 
 static void	connect_start(struct store *);
@@ -195,14 +177,6 @@ static void	args_base(struct args *, const struct store *, const char *);
 static void	args_free(struct args *);
 static void	wake_channel(const struct store *, char *, size_t);
 static void	args_queues(struct args *, const struct store *);
-static void	on_qcreate_added(struct store *, struct redisReply *, void *);
-static void	on_qcreate_done(struct store *, struct redisReply *, void *);
-static void	qcreate_end(struct store *, struct qcreate *,
-		    struct redisReply *);
-static int	send_owned(struct store *, struct args *, store_cb *,
-		    void *);
-static void	qcreate_unlist(struct store *, struct qcreate *, int);
-static int	conf_read(struct store *, const char *, store_cb *, void *);
 static int	task_field(struct task *, const char *, const redisReply *,
 		    const char **, char *, size_t);
 
@@ -1141,153 +1115,24 @@ store_queue_delete(struct store *s, const char *queue, int limit,
 	return submit(s, SCRIPT_QDEL, (int)TD_NELEM(keys) + 1, &a, cb, arg);
 }
 
-/*
- * SADD's answer says whether the name was free, atomically; the conf is
- * then replaced in one MULTI/EXEC, and a conf read of this store sent
- * meanwhile waits for it (struct qcreate).  Another process may see the
- * name a moment before its conf: it then runs the queue unlimited for
- * that moment.
- */
+/* One script: the name and the conf appear together (qcreate.lua). */
 int
 store_queue_create(struct store *s, const char *queue, uint64_t now,
-    const char **fv, int nfv, store_cb *cb, void *arg)
+    int limit, const char **fv, int nfv, store_cb *cb, void *arg)
 {
-	struct qcreate	*qc;
 	struct args	 a = { 0 };
 	int		 i;
 
 	if (nfv < 0 || nfv % 2 != 0 || nfv > CONF_FV_MAX)
 		return -1;
-	qc = xcalloc(1, sizeof(*qc));
-	qc->cb = cb;
-	qc->arg = arg;
-	util_strlcpy(qc->queue, queue, sizeof(qc->queue));
-	args_str(&qc->conf, "DEL");
-	args_key(&qc->conf, s, queue, "conf", NULL);
-	args_str(&qc->hset, "HSET");
-	args_key(&qc->hset, s, queue, "conf", NULL);
-	args_str(&qc->hset, "created");
-	args_u64(&qc->hset, now);
-	for (i = 0; i < nfv; i++)
-		args_str(&qc->hset, fv[i]);
-	args_str(&a, "SADD");
 	args_queues(&a, s);
+	args_key(&a, s, queue, "conf", NULL);
 	args_str(&a, queue);
-	if (submit(s, -1, 0, &a, on_qcreate_added, qc) == -1) {
-		args_free(&qc->conf);
-		args_free(&qc->hset);
-		free(qc);
-		return -1;
-	}
-	qc->next = s->creating;
-	s->creating = qc;
-	qc->listed = 1;
-	return 0;
-}
-
-static void
-on_qcreate_added(struct store *s, struct redisReply *r, void *arg)
-{
-	struct qcreate	*qc = arg;
-	redisReply	 fake;
-	struct args	 a = { 0 };
-	char		 msg[TD_NAME_MAX + 32];
-	int		 n;
-
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
-		qcreate_end(s, qc, r);
-		return;
-	}
-	if (r->integer == 0) {
-		n = snprintf(msg, sizeof(msg), "EXISTS queue %s exists",
-		    qc->queue);
-		memset(&fake, 0, sizeof(fake));
-		fake.type = REDIS_REPLY_ERROR;
-		fake.str = msg;
-		fake.len = (size_t)n;
-		qcreate_end(s, qc, &fake);
-		return;
-	}
-	/* Back to back, so nothing else on the link comes in between. */
-	args_str(&a, "MULTI");
-	if (send_owned(s, &a, NULL, NULL) == -1 ||
-	    send_owned(s, &qc->conf, NULL, NULL) == -1 ||
-	    send_owned(s, &qc->hset, NULL, NULL) == -1)
-		goto down;
-	args_str(&a, "EXEC");
-	if (send_owned(s, &a, on_qcreate_done, qc) == -1)
-		goto down;
-	qcreate_unlist(s, qc, 1);
-	return;
-down:
-	qcreate_end(s, qc, NULL);
-}
-
-/* A plain command; a is the request's from now on, sent or not. */
-static int
-send_owned(struct store *s, struct args *a, store_cb *cb, void *arg)
-{
-	int	rc;
-
-	rc = submit(s, -1, 0, a, cb, arg);
-	a->n = 0;
-	return rc;
-}
-
-static void
-on_qcreate_done(struct store *s, struct redisReply *r, void *arg)
-{
-	struct qcreate	*qc = arg;
-	redisReply	 fake;
-	char		 ok[] = "OK", aborted[] = "ERR queue create aborted";
-
-	if (r != NULL && r->type != REDIS_REPLY_ERROR) {
-		memset(&fake, 0, sizeof(fake));
-		if (r->type == REDIS_REPLY_ARRAY) {
-			fake.type = REDIS_REPLY_STATUS;
-			fake.str = ok;
-		} else {
-			fake.type = REDIS_REPLY_ERROR;
-			fake.str = aborted;
-		}
-		fake.len = strlen(fake.str);
-		r = &fake;
-	}
-	qcreate_end(s, qc, r);
-}
-
-static void
-qcreate_end(struct store *s, struct qcreate *qc, struct redisReply *r)
-{
-	qcreate_unlist(s, qc, r != NULL);
-	if (qc->cb != NULL)
-		qc->cb(s, r, qc->arg);
-	args_free(&qc->conf);
-	args_free(&qc->hset);
-	free(qc);
-}
-
-/* Off the store's list; a held conf read is sent now (send), or told
- * the link is gone. */
-static void
-qcreate_unlist(struct store *s, struct qcreate *qc, int send)
-{
-	struct qcreate	**pp;
-
-	if (!qc->listed)
-		return;
-	for (pp = &s->creating; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == qc) {
-			*pp = qc->next;
-			break;
-		}
-	qc->listed = 0;
-	if (!qc->held)
-		return;
-	qc->held = 0;
-	if (!send || conf_read(s, qc->queue, qc->read_cb, qc->read_arg) ==
-	    -1)
-		qc->read_cb(s, NULL, qc->read_arg);
+	args_u64(&a, limit > 0 ? (uint64_t)limit : 0);
+	args_u64(&a, now);
+	for (i = 0; i < nfv; i++)
+		args_str(&a, fv[i]);
+	return submit(s, SCRIPT_QCREATE, 2, &a, cb, arg);
 }
 
 int
@@ -1325,23 +1170,6 @@ store_queue_unset(struct store *s, const char *queue, const char **fields,
 int
 store_queue_conf(struct store *s, const char *queue, store_cb *cb,
     void *arg)
-{
-	struct qcreate	*qc;
-
-	if (!s->up || s->ac == NULL || s->sub_cb != NULL)
-		return -1;
-	for (qc = s->creating; qc != NULL; qc = qc->next)
-		if (!qc->held && strcmp(qc->queue, queue) == 0) {
-			qc->held = 1;
-			qc->read_cb = cb;
-			qc->read_arg = arg;
-			return 0;
-		}
-	return conf_read(s, queue, cb, arg);
-}
-
-static int
-conf_read(struct store *s, const char *queue, store_cb *cb, void *arg)
 {
 	struct args	a = { 0 };
 

@@ -196,9 +196,9 @@ int	store_run(struct store *, const char *queue, const char *id,
 /*
  * Queues created through the API (P:queues) and their conf hash.
  * queue_create: the name into P:queues and a fresh conf of created = now
- * and the nfv strings fv (field, value, ...).  Reply: status "OK", or an
- * error reply "EXISTS queue Q exists"; a queue_conf of that queue sent
- * right after it is answered with what it wrote.  queue_set: HSET those pairs
+ * and the nfv strings fv (field, value, ...), in one script; at most
+ * limit names in P:queues.  Reply: status "OK", or an error reply
+ * "EXISTS queue Q exists" or "FULL ...".  queue_set: HSET those pairs
  * (reply: integer, fields added).  queue_unset: HDEL those fields
  * (integer).  queue_conf: HGETALL (flat array).  queues: SMEMBERS
  * P:queues (array).  queue_delete: DeleteQueue, one batch: up to limit
@@ -209,7 +209,7 @@ int	store_run(struct store *, const char *queue, const char *id,
  * 40, else -1.
  */
 int	store_queue_create(struct store *, const char *queue, uint64_t now,
-	    const char **fv, int nfv, store_cb *, void *);
+	    int limit, const char **fv, int nfv, store_cb *, void *);
 int	store_queue_set(struct store *, const char *queue, const char **fv,
 	    int nfv, store_cb *, void *);
 int	store_queue_unset(struct store *, const char *queue,

@@ -269,7 +269,6 @@ static void	outcomes_flush(struct worker *);
 static int	outcome_send(struct outcome *);
 static void	on_outcome(struct store *, struct redisReply *, void *);
 static void	outcome_log(const struct outcome *, int);
-static const char *reply_field(const struct redisReply *, const char *);
 
 int
 worker_main(struct proc_env *env)
@@ -1019,11 +1018,11 @@ slot_start(struct worker *w, const struct redisReply *r, const char *queue,
 	for (i = 0; i < w->nslots && s == NULL; i++)
 		if (!w->slots[i].used)
 			s = &w->slots[i];
-	if ((id = reply_field(r, "id")) == NULL) {
+	if ((id = store_reply_field(r, "id")) == NULL) {
 		log_warnx("claim: reply without an id queue=%s", queue);
 		return;
 	}
-	att = reply_field(r, "attempts");
+	att = store_reply_field(r, "attempts");
 	if (w->quitting || s == NULL) {
 		(void)outcome_new(w, OUT_HANDBACK, queue, id, token,
 		    att != NULL ? atoi(att) : 0);
@@ -1088,7 +1087,7 @@ slot_claim_fields(struct slot *s, const struct redisReply *r)
 		s->task.deadline_ms = reply_u64(r, "deadline", 0);
 	s->execs = (int)TD_MIN(reply_u64(r, "execs", 0), INT_MAX);
 	s->last_status = (int)TD_MIN(reply_u64(r, "last_status", 0), 999);
-	v = reply_field(r, "last_error");
+	v = store_reply_field(r, "last_error");
 	util_strlcpy(s->last_error, v != NULL ? v : "",
 	    sizeof(s->last_error));
 }
@@ -1107,7 +1106,7 @@ retry_rule_parse(struct retry_rule *rr, const struct redisReply *r)
 
 	memset(rr, 0, sizeof(*rr));
 	rr->first_at = reply_u64(r, "first_at", 0);
-	if ((v = reply_field(r, "q:max_attempts")) == NULL)
+	if ((v = store_reply_field(r, "q:max_attempts")) == NULL)
 		return;
 	n = strtol(v, &end, 10);
 	if (end == v || *end != '\0' || n < -1 || n > INT_MAX)
@@ -1127,7 +1126,7 @@ retry_rule_parse(struct retry_rule *rr, const struct redisReply *r)
 static uint64_t
 reply_u64(const struct redisReply *r, const char *name, uint64_t def)
 {
-	const char		*v = reply_field(r, name);
+	const char		*v = store_reply_field(r, name);
 	char			*end;
 	unsigned long long	 n;
 
@@ -1476,21 +1475,5 @@ outcome_log(const struct outcome *o, int ok)
 		log_info("%s task=%s queue=%s attempt=%d status=%d dur_ms=%llu "
 		    "error=\"%s\"", what[o->kind], o->id, o->queue, o->attempt,
 		    o->status, (unsigned long long)o->dur_ms, o->error);
-}
-
-/* The value of field name in a flat [field, value, ...] reply. */
-static const char *
-reply_field(const struct redisReply *r, const char *name)
-{
-	size_t	i;
-
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return NULL;
-	for (i = 0; i + 1 < r->elements; i += 2)
-		if (r->element[i]->type == REDIS_REPLY_STRING &&
-		    strcmp(r->element[i]->str, name) == 0 &&
-		    r->element[i + 1]->type == REDIS_REPLY_STRING)
-			return r->element[i + 1]->str;
-	return NULL;
 }
 

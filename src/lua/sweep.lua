@@ -8,8 +8,9 @@
 -- (a) At most limit expired leases: the task goes to retry at once (the
 --     scheduler promotes it), or to dead when its attempts are used up:
 --     past max_retries, or, when the queue's conf has max_attempts (Cloud
---     Tasks' retry settings), once attempts >= max_attempts (-1: never)
---     and, with max_retry_ms > 0, also max_retry_ms since first_at.
+--     Tasks' retry settings), once attempts >= max_attempts (-1: no
+--     limit) and, with max_retry_ms > 0, also max_retry_ms since first_at
+--     (with -1, the time alone).
 --     The lost attempt goes into the task's history and the stats; a
 --     named task that dies leaves its tombstone.
 -- (b) An ID in active with no lease (its worker died between BLMOVE and
@@ -24,18 +25,22 @@ local maxr = tonumber(ARGV[4])
 local ct = redis.call('HMGET', KEYS[6], 'max_attempts', 'max_retry_ms')
 local max_att, max_ms = tonumber(ct[1]), tonumber(ct[2]) or 0
 
+-- As the worker decides (backoff_ct_next): with max_attempts -1 only the
+-- time stops it; else the attempts, and the time too when max_retry_ms
+-- is set.  No first_at (never dispatched) counts as no time passed.
 local function spent(key, att)
 	if not max_att then
 		return att > maxr
 	end
-	if max_att == -1 or att < max_att then
-		return false
+	local out_of_time = false
+	if max_ms > 0 then
+		local first = tonumber(redis.call('HGET', key, 'first_at')) or 0
+		out_of_time = first > 0 and tonumber(now) - first >= max_ms
 	end
-	if max_ms <= 0 then
-		return true
+	if max_att == -1 then
+		return out_of_time
 	end
-	local first = tonumber(redis.call('HGET', key, 'first_at')) or 0
-	return tonumber(now) - first >= max_ms
+	return att >= max_att and (max_ms <= 0 or out_of_time)
 end
 
 local expired = 0

@@ -598,6 +598,11 @@ def test_queue_limit(api):
     resp = d.request("POST", f"{BASE}/queues", {"name": qname("lim-x")})
     assert_error_shape(resp, 429, "RESOURCE_EXHAUSTED")
     assert_error_shape(d.request("GET", qpath("lim-x")), 404, "NOT_FOUND")
+    # UpdateQueue of a queue that does not exist creates it: same limit.
+    resp = d.request("PATCH", qpath("lim-p"),
+                     {"rateLimits": {"maxDispatchesPerSecond": 1}})
+    assert_error_shape(resp, 429, "RESOURCE_EXHAUSTED")
+    assert_error_shape(d.request("GET", qpath("lim-p")), 404, "NOT_FOUND")
     names, token = [], None
     while True:
         page = ok(d.request("GET", f"{BASE}/queues?pageSize=100" +
