@@ -316,11 +316,18 @@ on_enqueue(struct store *s, struct redisReply *reply, void *arg)
 	done = r->done;
 	conn = r->conn;
 	req_detach(r);
-	free(r);
 	if (done != NULL && reply_is(reply, "OK"))
 		done(conn, 200, NULL, body, (size_t)n, NULL);
-	else if (done != NULL)
+	else if (done != NULL && reply != NULL &&
+	    reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "NOQUEUE", 7) == 0) {
+		/* An API queue deleted since our table last saw it. */
+		free(body);
+		xasprintf(&body, "queue: unknown queue '%s'", r->queue);
+		answer_error(done, conn, 400, body, NULL);
+	} else if (done != NULL)
 		answer_error(done, conn, 503, UNAVAILABLE, NULL);
+	free(r);
 	free(body);
 }
 

@@ -1146,6 +1146,11 @@ parse_enqueue(struct ctapi_op *op, int idx, const redisReply *r)
 		op->found = 1;
 		return 0;
 	}
+	/* The queue was deleted since queue_lookup() saw it. */
+	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOQUEUE", 7) == 0) {
+		op->found = 2;
+		return 0;
+	}
 	return r->type == REDIS_REPLY_STATUS ? 0 : -1;
 }
 
@@ -1156,8 +1161,13 @@ answer_created(struct ctapi_op *op)
 	char			*headers, name[1300];
 	json_object		*j;
 
-	if (op->found) {
+	if (op->found == 1) {
 		op_error(op, 409, "ALREADY_EXISTS", EXISTS);
+		return;
+	}
+	if (op->found == 2) {
+		op_error(op, 404, "NOT_FOUND", "Queue does not exist: %s/"
+		    "queues/%s", op->parent, op->m.queue);
 		return;
 	}
 	log_debug("cloudtasks: created task=%s queue=%s", op->t.id,

@@ -745,8 +745,9 @@ int
 store_enqueue(struct store *s, const struct task *t, uint64_t now,
     store_cb *cb, void *arg)
 {
-	struct args	 a = { 0 };
-	char		*headers, chan[96];
+	const struct conf_queue	*cq;
+	struct args		 a = { 0 };
+	char			*headers, chan[96];
 
 	args_key(&a, s, t->queue, "t", t->id);
 	args_key(&a, s, t->queue, "pending", NULL);
@@ -755,6 +756,7 @@ store_enqueue(struct store *s, const struct task *t, uint64_t now,
 	args_key(&a, s, t->queue, "tomb", t->id);
 	args_key(&a, s, t->queue, "done", NULL);
 	args_key(&a, s, t->queue, "dead", NULL);
+	args_key(&a, s, t->queue, "conf", NULL);
 	args_str(&a, t->id);
 	args_str(&a, t->queue);
 	args_str(&a, t->url != NULL ? t->url : "");
@@ -771,7 +773,10 @@ store_enqueue(struct store *s, const struct task *t, uint64_t now,
 	args_str(&a, chan);
 	args_u64(&a, t->deadline_ms);
 	args_u64(&a, t->tomb_ms);
-	return submit(s, SCRIPT_ENQUEUE, 7, &a, cb, arg);
+	/* Not a queue of the file (or not yet in our table): it must exist. */
+	cq = conf_queue_find(s->conf, t->queue);
+	args_str(&a, cq == NULL || cq->dynamic ? "1" : "0");
+	return submit(s, SCRIPT_ENQUEUE, 8, &a, cb, arg);
 }
 
 int

@@ -96,7 +96,9 @@ int	store_ping(struct store *, store_cb *, void *);
 /* Reply: status "OK". Writes the hash and adds the ID to pending, or to
  * scheduled when eta > now (then also PUBLISHes P:wake).  An error reply
  * "EXISTS ..." when the task or its tombstone exists; a finished (done,
- * dead) named task (tomb > 0) whose tombstone is gone is replaced. */
+ * dead) named task (tomb > 0) whose tombstone is gone is replaced.
+ * "NOQUEUE ..." when the queue is not one of the configuration file and
+ * was not created over the API (or was deleted meanwhile). */
 int	store_enqueue(struct store *, const struct task *, uint64_t now,
 	    store_cb *, void *);
 

@@ -4,14 +4,18 @@
 --
 -- KEYS[1] P:{q}:t:ID  KEYS[2] P:{q}:pending  KEYS[3] P:{q}:scheduled
 -- KEYS[4] P:{q}:stats  KEYS[5] P:{q}:tomb:ID  KEYS[6] P:{q}:done
--- KEYS[7] P:{q}:dead
+-- KEYS[7] P:{q}:dead  KEYS[8] P:{q}:conf
 -- ARGV[1] id  ARGV[2] queue  ARGV[3] url  ARGV[4] method
 -- ARGV[5] headers (JSON object)  ARGV[6] body  ARGV[7] created (wall ms)
 -- ARGV[8] eta (wall ms)  ARGV[9] now (wall ms)  ARGV[10] wake channel
 -- ARGV[11] deadline (ms, 0: the queue's timeout)  ARGV[12] tomb (ms the
--- ID stays taken once the task is gone, 0: none)
+-- ID stays taken once the task is gone, 0: none)  ARGV[13] "1" when the
+-- queue is not one of the configuration file: it must exist (created
+-- over the API: its conf has "created")
 --
--- Returns status OK; an error reply when the ID exists already, or its
+-- Returns status OK; an error reply "NOQUEUE ..." when the queue must
+-- exist and does not (deleted a moment ago: the task would sit where no
+-- one looks); "EXISTS ..." when the ID exists already, or its
 -- tombstone does (a named task gone recently, see tomb.lua), so that an
 -- ID collision can never overwrite a task.  A named task that finished
 -- (done or dead) and whose tombstone has expired has given its name up:
@@ -34,6 +38,9 @@ local function taken()
 	return false
 end
 
+if ARGV[13] == '1' and redis.call('HEXISTS', KEYS[8], 'created') == 0 then
+	return redis.error_reply('NOQUEUE queue ' .. ARGV[2] .. ' does not exist')
+end
 if taken() then
 	return redis.error_reply('EXISTS task ' .. ARGV[1] .. ' exists')
 end

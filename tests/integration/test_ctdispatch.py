@@ -271,6 +271,7 @@ def test_maxconc(start_daemon, target, r):
 def test_dynamic_queue_served(start_daemon, target, r):
     """A queue that appears in td:queues at run time is claimed from."""
     d = start_daemon()
+    r.execute("HSET", "td:{dyn-1}:conf", "created", "1")   # as CreateQueue
     r.execute("SADD", "td:queues", "dyn-1")
 
     def accepted():

@@ -55,14 +55,14 @@ def as_dict(reply):
 
 # One helper per store_* function, same keys and arguments.
 
-def enqueue(r, tid, now, eta=None, deadline=0, tomb=0, q=Q):
+def enqueue(r, tid, now, eta=None, deadline=0, tomb=0, q=Q, must_exist=0):
     eta = now if eta is None else eta
     return script(r, "enqueue",
                    [task_key(q, tid), k("pending", q), k("scheduled", q),
                     k("stats", q), k("tomb:" + tid, q), k("done", q),
-                    k("dead", q)],
+                    k("dead", q), k("conf", q)],
                    [tid, q, "http://127.0.0.1:9/x", "POST", "{}", "body",
-                    now, eta, now, WAKE, deadline, tomb])
+                    now, eta, now, WAKE, deadline, tomb, must_exist])
 
 
 def claim(r, token, now, lease_ms=30000):
@@ -138,6 +138,20 @@ def throttled_ms(reply):
                      else "")
     assert m, reply
     return int(m.group(1))
+
+
+def test_enqueue_into_a_queue_that_must_exist(r):
+    """A queue not in the file must have been created over the API (its
+    conf has "created"): else the task would sit where no one looks."""
+    now = now_ms()
+    with pytest.raises(RedisError, match="^NOQUEUE"):
+        enqueue(r, "nq-1", now, q="apiq", must_exist=1)
+    assert r.execute("EXISTS", task_key("apiq", "nq-1")) == 0
+    assert r.execute("LLEN", k("pending", "apiq")) == 0
+    r.execute("HSET", k("conf", "apiq"), "created", str(now))
+    assert enqueue(r, "nq-1", now, q="apiq", must_exist=1) == "OK"
+    # A queue of the file needs no conf at all.
+    assert enqueue(r, "nq-2", now, q="fileq", must_exist=0) == "OK"
 
 
 def test_enqueue_fields_and_tombstone_refusal(r):

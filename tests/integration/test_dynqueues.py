@@ -9,6 +9,16 @@ from tdlib import (PREFIX, QUEUES, assert_error_shape, task_key, tkey,
                    wait_for, wait_state)
 
 SET = f"{PREFIX}:queues"
+
+
+def add_queues(r, *names):
+    """What CreateQueue does (qcreate.lua): the name into td:queues and
+    "created" into the queue's conf, which enqueue asks for."""
+    for n in names:
+        r.execute("HSET", f"{PREFIX}:{{{n}}}:conf", "created", "1")
+    r.execute("SADD", SET, *names)
+
+
 # qsync asks every second; twice that, and some slack for a busy host.
 SYNC_S = 3.0
 
@@ -40,7 +50,7 @@ def refused(d, target, queue):
 def test_api_queue_dispatched(start_daemon, target, r):
     d = start_daemon({"workers.count": 2})
     assert d.enqueue(target.url("/x"), queue="extra").status == 400
-    r.execute("SADD", SET, "extra")
+    add_queues(r, "extra")
     tid = accepted(d, target, "extra")
     # A worker picked the queue up too: the task is dispatched.
     req = target.wait_count(1, path="/dyn", timeout=10)[0]
@@ -54,7 +64,7 @@ def test_api_queue_delayed_promoted(start_daemon, target, r):
     """No worker: the task can only reach pending through the
     scheduler's promote of the new queue."""
     d = start_daemon({"workers.count": 0})
-    r.execute("SADD", SET, "later")
+    add_queues(r, "later")
     tid = accepted(d, target, "later", delay=1)
     h = r.hgetall(task_key("later", tid))
     assert h["state"] == "scheduled", h
@@ -68,7 +78,7 @@ def test_api_queue_delayed_before_scheduler_knows(start_daemon, target, r):
     gets names a queue it does not know yet; its first promote of the
     queue, when it learns of it, moves the task all the same."""
     d = start_daemon({"workers.count": 0})
-    r.execute("SADD", SET, "soon")
+    add_queues(r, "soon")
     tid = accepted(d, target, "soon", delay=0.05)
     wait_state(r, "soon", tid, "pending", timeout=10)
 
@@ -76,7 +86,7 @@ def test_api_queue_delayed_before_scheduler_knows(start_daemon, target, r):
 def test_api_queue_removed(start_daemon, target, r):
     d = start_daemon({"workers.count": 1, "queue.bulk.weight": 2})
     # The file's bulk is in the set too (created there by hand).
-    r.execute("SADD", SET, "gone", "bulk")
+    add_queues(r, "gone", "bulk")
     accepted(d, target, "gone")
     r.execute("SREM", SET, "gone", "bulk")
     resp = refused(d, target, "gone")
@@ -94,11 +104,11 @@ def test_api_queue_removed(start_daemon, target, r):
 
 def test_api_queue_back_again(start_daemon, target, r):
     d = start_daemon({"workers.count": 1})
-    r.execute("SADD", SET, "again")
+    add_queues(r, "again")
     accepted(d, target, "again", path="/one")
     r.execute("DEL", SET)
     refused(d, target, "again")
-    r.execute("SADD", SET, "again")
+    add_queues(r, "again")
     tid = accepted(d, target, "again", path="/two")
     wait_state(r, "again", tid, "done")
     target.wait_count(2, timeout=10)
@@ -108,7 +118,7 @@ def test_api_queue_bad_members_ignored(start_daemon, target, r):
     """A member that is no queue name is left out (and said so once); the
     good ones are served and the daemon carries on."""
     d = start_daemon({"workers.count": 1})
-    r.execute("SADD", SET, "bad name", "a.b", "x" * 64, "fine")
+    add_queues(r, "bad name", "a.b", "x" * 64, "fine")
     tid = accepted(d, target, "fine")
     wait_state(r, "fine", tid, "done")
     for q in ("bad name", "a.b", "x" * 64):
@@ -123,7 +133,7 @@ def test_api_queue_survives_reload(start_daemon, target, r):
     """The new generation starts from the file's queues and takes the set
     in before its listener accepts."""
     d = start_daemon({"workers.count": 1})
-    r.execute("SADD", SET, "kept")
+    add_queues(r, "kept")
     accepted(d, target, "kept")
     old = set(d.worker_pids().values())
     d.sighup()
