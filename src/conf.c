@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ini.h>
 
@@ -47,6 +48,7 @@ enum sect {
 	SECT_WORKERS,
 	SECT_DISPATCH,
 	SECT_CLOUDTASKS,
+	SECT_DASHBOARD,
 	SECT_QUEUE		/* last: the fixed sections come before it */
 };
 
@@ -65,7 +67,13 @@ enum kind {
 	KIND_GROUP,		/* group */
 	KIND_TARGETS,		/* a struct netpolicy_list */
 	KIND_CT_PROJECT,	/* ct_project */
-	KIND_CT_LOCATION	/* ct_location */
+	KIND_CT_LOCATION,	/* ct_location */
+	KIND_BOOL,		/* int, 0 or 1 */
+	KIND_DASH_LISTEN,	/* dash_host + dash_port; "" = off */
+	KIND_DASH_BASE,		/* dash_base */
+	KIND_DASH_USERS,	/* dash_users */
+	KIND_DASH_USERS_FILE,	/* dash_users_file */
+	KIND_DASH_REDACT	/* dash_redact */
 };
 
 struct conf_key {
@@ -132,6 +140,15 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_CLOUDTASKS, "tombstone_ttl", KIND_DURATION,
 	    C(tombstone_ttl_ms), 0, DMAX },
 
+	{ SECT_DASHBOARD, "listen", KIND_DASH_LISTEN, 0, 0, 0 },
+	{ SECT_DASHBOARD, "base_path", KIND_DASH_BASE, 0, 0, 0 },
+	{ SECT_DASHBOARD, "users", KIND_DASH_USERS, 0, 0, 0 },
+	{ SECT_DASHBOARD, "users_file", KIND_DASH_USERS_FILE, 0, 0, 0 },
+	{ SECT_DASHBOARD, "read_only", KIND_BOOL, C(dash_read_only), 0, 1 },
+	{ SECT_DASHBOARD, "redact_headers", KIND_DASH_REDACT, 0, 0, 0 },
+	{ SECT_DASHBOARD, "session_timeout", KIND_DURATION,
+	    C(dash_session_ms), MS_PER_M, DMAX },
+
 	{ SECT_QUEUE, "weight", KIND_INT, Q(weight), 1, 1000 },
 	{ SECT_QUEUE, "timeout", KIND_DURATION, Q(dispatch.timeout_ms),
 	    1000, DMAX },
@@ -150,6 +167,7 @@ static const char *const sect_names[] = {
 	[SECT_WORKERS] = "workers",
 	[SECT_DISPATCH] = "dispatch",
 	[SECT_CLOUDTASKS] = "cloudtasks",
+	[SECT_DASHBOARD] = "dashboard",
 	[SECT_QUEUE] = "queue",
 };
 
@@ -189,6 +207,14 @@ static int	 conf_finish(struct conf_ctx *);
 static int	 conf_tokens(struct conf *, const char *, char *, size_t);
 static int	 conf_token_file(struct conf_ctx *);
 static int	 conf_ids(struct conf_ctx *);
+static int	 conf_bool(int *, const char *, char *, size_t);
+static int	 conf_dash_base(struct conf *, const char *, char *, size_t);
+static int	 conf_dash_users(struct conf *, const char *, char *, size_t);
+static int	 conf_dash_user(struct conf *, const char *, size_t, char *,
+		    size_t);
+static int	 conf_dash_users_file(struct conf_ctx *);
+static int	 conf_dash_redact(struct conf *, const char *, char *, size_t);
+static int	 conf_dash_check(struct conf_ctx *);
 static size_t	 key_index(enum sect, const char *);
 static int	 conf_check_backoff(struct conf_ctx *, const char *,
 		    const struct conf_dispatch *, int);
@@ -243,6 +269,14 @@ conf_defaults(struct conf *conf)
 	conf->done_retention_ms = 1 * MS_PER_H;
 	conf->dead_retention_ms = 7 * MS_PER_D;
 	conf->tombstone_ttl_ms = 1 * MS_PER_H;
+
+	util_strlcpy(conf->dash_host, "127.0.0.1", sizeof(conf->dash_host));
+	conf->dash_port = 8081;
+	util_strlcpy(conf->dash_base, "/", sizeof(conf->dash_base));
+	conf->dash_session_ms = 12 * MS_PER_H;
+	if (conf_dash_redact(conf, TD_DASH_REDACT_DEFAULT, msg,
+	    sizeof(msg)) == -1)
+		fatalx("conf: default redact_headers: %s", msg);
 	if (netpolicy_parse_list(&conf->deny_targets, TD_DENY_TARGETS_DEFAULT,
 	    msg, sizeof(msg)) == -1)
 		fatalx("conf: default deny_targets: %s", msg);
@@ -547,6 +581,32 @@ conf_value(struct conf *conf, const struct conf_key *k, void *base,
 		return conf_ct_id(conf->ct_location,
 		    sizeof(conf->ct_location), value, "location", "", msg,
 		    msglen);
+	case KIND_BOOL:
+		return conf_bool((int *)(void *)((char *)base + k->off), value,
+		    msg, msglen);
+	case KIND_DASH_LISTEN:
+		/* Empty turns the dashboard off. */
+		if (value[0] == '\0') {
+			conf->dash_host[0] = '\0';
+			conf->dash_port = 0;
+			return 0;
+		}
+		return parse_hostport(value, "0.0.0.0", conf->dash_host,
+		    sizeof(conf->dash_host), &conf->dash_port, msg, msglen);
+	case KIND_DASH_BASE:
+		return conf_dash_base(conf, value, msg, msglen);
+	case KIND_DASH_USERS:
+		return conf_dash_users(conf, value, msg, msglen);
+	case KIND_DASH_USERS_FILE:
+		if (strlen(value) >= sizeof(conf->dash_users_file)) {
+			snprintf(msg, msglen, "path too long");
+			return -1;
+		}
+		util_strlcpy(conf->dash_users_file, value,
+		    sizeof(conf->dash_users_file));
+		return 0;
+	case KIND_DASH_REDACT:
+		return conf_dash_redact(conf, value, msg, msglen);
 	}
 	snprintf(msg, msglen, "unhandled key");
 	return -1;
@@ -699,7 +759,8 @@ conf_finish(struct conf_ctx *c)
 		if (conf_check_backoff(c, sect, &q->dispatch, line) == -1)
 			return -1;
 	}
-	if (conf_token_file(c) == -1 || conf_ids(c) == -1)
+	if (conf_token_file(c) == -1 || conf_dash_users_file(c) == -1 ||
+	    conf_dash_check(c) == -1 || conf_ids(c) == -1)
 		return -1;
 	return 0;
 }
@@ -856,6 +917,273 @@ conf_ids(struct conf_ctx *c)
 			return -1;
 		}
 		conf->gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+/* yes/no, true/false, on/off, 1/0, in any case. */
+static int
+conf_bool(int *dst, const char *value, char *msg, size_t msglen)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t			 i;
+
+	for (i = 0; i < TD_NELEM(yes); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*dst = 1;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*dst = 0;
+			return 0;
+		}
+	}
+	snprintf(msg, msglen, "invalid boolean '%s' (want yes or no)", value);
+	return -1;
+}
+
+/*
+ * "/", "/tasks/": the prefix every dashboard URL has, normalised to start
+ * and end with '/' so that "tasks" and "/tasks" mean the same.  Only the
+ * unreserved characters and '/': the path goes verbatim into Set-Cookie
+ * and Location lines, and a reverse proxy matches it byte for byte.
+ */
+static int
+conf_dash_base(struct conf *conf, const char *value, char *msg,
+    size_t msglen)
+{
+	static const char	ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-._~/";
+	char			buf[TD_DASH_BASE_MAX + 2];
+	const char		*seg;
+	size_t			n = strlen(value), sl;
+
+	if (value[strspn(value, ok)] != '\0') {
+		snprintf(msg, msglen, "invalid path '%s' (want A-Z a-z 0-9 "
+		    "- . _ ~ and /)", value);
+		return -1;
+	}
+	if (n + 2 >= sizeof(conf->dash_base)) {
+		snprintf(msg, msglen, "path too long (at most %zu bytes)",
+		    sizeof(conf->dash_base) - 3);
+		return -1;
+	}
+	/* Empty is the root, as "/" is. */
+	snprintf(buf, sizeof(buf), "%s%s%s", value[0] == '/' ? "" : "/",
+	    value, n > 0 && value[n - 1] == '/' ? "" : "/");
+	if (strcmp(buf, "//") == 0)
+		buf[1] = '\0';
+	/* Every segment between the slashes: none empty, "." or "..". */
+	for (seg = buf + 1; *seg != '\0'; seg += sl + 1) {
+		sl = strcspn(seg, "/");
+		if (sl == 0 || (sl == 1 && seg[0] == '.') || (sl == 2 &&
+		    seg[0] == '.' && seg[1] == '.')) {
+			snprintf(msg, msglen, "invalid path '%s' (no empty, "
+			    "'.' or '..' segments)", value);
+			return -1;
+		}
+	}
+	util_strlcpy(conf->dash_base, buf, sizeof(conf->dash_base));
+	return 0;
+}
+
+/* "alice:$y$... bob:$6$...": blank- or comma-separated pairs. */
+static int
+conf_dash_users(struct conf *conf, const char *value, char *msg,
+    size_t msglen)
+{
+	size_t	len;
+
+	conf->ndash_users = 0;
+	for (;;) {
+		value += strspn(value, ", \t");
+		if (*value == '\0')
+			break;
+		len = strcspn(value, ", \t");
+		if (conf_dash_user(conf, value, len, msg, msglen) == -1)
+			return -1;
+		value += len;
+	}
+	conf->ndash_users_inline = conf->ndash_users;
+	return 0;
+}
+
+/*
+ * One "user:hash" pair of len bytes, appended to the table.  The hash is
+ * checked for form only (crypt_r in the listener says whether it works):
+ * a '$'-prefixed crypt(3) hash, printable, no blanks.  "token" is the
+ * name API-token logins go by, so no user may take it.
+ */
+static int
+conf_dash_user(struct conf *conf, const char *pair, size_t len, char *msg,
+    size_t msglen)
+{
+	static const char	namechars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._@-";
+	struct conf_dash_user	*u;
+	const char		*colon;
+	size_t			 nl, hl, i;
+	int			 j;
+
+	if ((colon = memchr(pair, ':', len)) == NULL) {
+		snprintf(msg, msglen, "user %d: want user:hash",
+		    conf->ndash_users + 1);
+		return -1;
+	}
+	nl = (size_t)(colon - pair);
+	hl = len - nl - 1;
+	if (nl == 0 || nl >= TD_USER_MAX || strspn(pair, namechars) < nl) {
+		snprintf(msg, msglen, "user %d: invalid user name (want 1 to "
+		    "%d of A-Z a-z 0-9 . _ @ -)", conf->ndash_users + 1,
+		    TD_USER_MAX - 1);
+		return -1;
+	}
+	if (nl == 5 && strncmp(pair, "token", 5) == 0) {
+		snprintf(msg, msglen, "user %d: the name 'token' is reserved "
+		    "for API-token logins", conf->ndash_users + 1);
+		return -1;
+	}
+	for (i = 0; i < hl; i++)
+		if (colon[1 + i] <= ' ' || colon[1 + i] >= 0x7f)
+			break;
+	if (hl < 2 || hl >= TD_DASH_HASH_MAX || colon[1] != '$' || i < hl) {
+		snprintf(msg, msglen, "user '%.*s': want a crypt(3) hash such "
+		    "as $y$... or $6$... (mkpasswd, openssl passwd -6)",
+		    (int)nl, pair);
+		return -1;
+	}
+	for (j = 0; j < conf->ndash_users; j++)
+		if (strlen(conf->dash_users[j].name) == nl &&
+		    strncmp(conf->dash_users[j].name, pair, nl) == 0) {
+			snprintf(msg, msglen, "user '%.*s' is listed twice",
+			    (int)nl, pair);
+			return -1;
+		}
+	if (conf->ndash_users >= TD_DASH_USERS_MAX) {
+		snprintf(msg, msglen, "too many users (at most %d)",
+		    TD_DASH_USERS_MAX);
+		return -1;
+	}
+	u = &conf->dash_users[conf->ndash_users++];
+	snprintf(u->name, sizeof(u->name), "%.*s", (int)nl, pair);
+	snprintf(u->hash, sizeof(u->hash), "%.*s", (int)hl, colon + 1);
+	return 0;
+}
+
+/*
+ * One pair per line after the users ones; blank lines and '#' comments
+ * skipped.  Like api_token_file, a file with no user is an error: the
+ * operator meant to close the dashboard.
+ */
+static int
+conf_dash_users_file(struct conf_ctx *c)
+{
+	struct conf	*conf = c->conf;
+	FILE		*fp;
+	char		 buf[TD_USER_MAX + TD_DASH_HASH_MAX + 2], msg[256], *p;
+	size_t		 len;
+	int		 kline, lineno = 0, found = 0, rv = 0;
+
+	conf->ndash_users = conf->ndash_users_inline;
+	if (conf->dash_users_file[0] == '\0')
+		return 0;
+	kline = c->line[0][key_index(SECT_DASHBOARD, "users_file")];
+	if ((fp = fopen(conf->dash_users_file, "r")) == NULL) {
+		conf_fail(c, kline, "[dashboard] users_file: %s: %s",
+		    conf->dash_users_file, strerror(errno));
+		return -1;
+	}
+	while (fgets(buf, sizeof(buf), fp) != NULL) {
+		lineno++;
+		len = strlen(buf);
+		if (len > 0 && buf[len - 1] != '\n' && !feof(fp)) {
+			conf_fail(c, kline, "[dashboard] users_file: %s:%d: "
+			    "line too long", conf->dash_users_file, lineno);
+			rv = -1;
+			break;
+		}
+		while (len > 0 && isspace((unsigned char)buf[len - 1]))
+			buf[--len] = '\0';
+		p = buf + strspn(buf, " \t");
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (conf_dash_user(conf, p, strlen(p), msg,
+		    sizeof(msg)) == -1) {
+			conf_fail(c, kline, "[dashboard] users_file: %s:%d: "
+			    "%s", conf->dash_users_file, lineno, msg);
+			rv = -1;
+			break;
+		}
+		found++;
+	}
+	if (rv == 0 && ferror(fp)) {
+		conf_fail(c, kline, "[dashboard] users_file: %s: %s",
+		    conf->dash_users_file, strerror(errno));
+		rv = -1;
+	}
+	fclose(fp);
+	explicit_bzero(buf, sizeof(buf));
+	if (rv == 0 && found == 0) {
+		conf_fail(c, kline, "[dashboard] users_file: %s: no user in "
+		    "the file", conf->dash_users_file);
+		rv = -1;
+	}
+	return rv;
+}
+
+/*
+ * Header-name globs (fnmatch, matched without regard to case): the token
+ * characters of a header name plus * ? [ ] !.  Replaces the default list;
+ * empty leaves only Authorization and Cookie, which are always masked.
+ */
+static int
+conf_dash_redact(struct conf *conf, const char *value, char *msg,
+    size_t msglen)
+{
+	static const char	ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~?[]";
+	size_t			len, i;
+	int			n = 0;
+
+	for (;;) {
+		value += strspn(value, ", \t");
+		if (*value == '\0')
+			break;
+		len = strcspn(value, ", \t");
+		if (n >= TD_DASH_GLOBS_MAX) {
+			snprintf(msg, msglen, "too many patterns (at most %d)",
+			    TD_DASH_GLOBS_MAX);
+			return -1;
+		}
+		if (len >= TD_DASH_GLOB_MAX || strspn(value, ok) < len) {
+			snprintf(msg, msglen, "invalid pattern '%.*s' (want "
+			    "at most %d of a header name's characters and "
+			    "* ? [ ])", (int)TD_MIN(len, 80), value,
+			    TD_DASH_GLOB_MAX - 1);
+			return -1;
+		}
+		for (i = 0; i < len; i++)
+			conf->dash_redact[n][i] =
+			    (char)tolower((unsigned char)value[i]);
+		conf->dash_redact[n++][len] = '\0';
+		value += len;
+	}
+	conf->ndash_redact = n;
+	return 0;
+}
+
+/* Settings of [dashboard] that only make sense together with others. */
+static int
+conf_dash_check(struct conf_ctx *c)
+{
+	struct conf	*conf = c->conf;
+
+	if (conf->dash_port != 0 && conf->dash_port == conf->listen_port &&
+	    strcmp(conf->dash_host, conf->listen_host) == 0) {
+		conf_fail(c, c->line[0][key_index(SECT_DASHBOARD, "listen")],
+		    "[dashboard] listen: the same address as [server] listen");
+		return -1;
 	}
 	return 0;
 }
@@ -1362,6 +1690,38 @@ dump_key(const struct conf *conf, const struct conf_key *k, const void *base,
 		break;
 	case KIND_CT_LOCATION:
 		util_strlcpy(buf, conf->ct_location, sizeof(buf));
+		break;
+	case KIND_BOOL:
+		memcpy(&n, p, sizeof(n));
+		util_strlcpy(buf, n ? "yes" : "no", sizeof(buf));
+		break;
+	case KIND_DASH_LISTEN:
+		buf[0] = '\0';
+		if (conf->dash_port != 0)
+			fmt_hostport(conf->dash_host, conf->dash_port, buf,
+			    sizeof(buf));
+		break;
+	case KIND_DASH_BASE:
+		util_strlcpy(buf, conf->dash_base, sizeof(buf));
+		break;
+	case KIND_DASH_USERS:
+		/* Hashes can be cracked offline: like tokens, not shown. */
+		if (conf->ndash_users_inline > 0) {
+			fprintf(fp, ";%s = (%d user%s, not shown)\n", k->name,
+			    conf->ndash_users_inline,
+			    conf->ndash_users_inline == 1 ? "" : "s");
+			return;
+		}
+		buf[0] = '\0';
+		break;
+	case KIND_DASH_USERS_FILE:
+		util_strlcpy(buf, conf->dash_users_file, sizeof(buf));
+		break;
+	case KIND_DASH_REDACT:
+		buf[0] = '\0';
+		for (n = 0, len = 0; n < conf->ndash_redact; n++)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			    "%s%s", n > 0 ? " " : "", conf->dash_redact[n]);
 		break;
 	case KIND_TARGETS:
 		l = (const struct netpolicy_list *)(const void *)p;

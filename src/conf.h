@@ -31,6 +31,14 @@
 #define TD_USER_MAX	64	/* user or group name incl. NUL */
 #define TD_CT_PROJECT_MAX 128	/* incl. NUL: [A-Za-z0-9-:.]{0,127} */
 #define TD_CT_LOCATION_MAX 64	/* incl. NUL: [A-Za-z0-9-]{0,63} */
+#define TD_DASH_USERS_MAX 32	/* dashboard users, inline and from the file */
+#define TD_DASH_HASH_MAX 256	/* one crypt(3) hash incl. NUL */
+#define TD_DASH_BASE_MAX 128	/* base_path incl. NUL */
+#define TD_DASH_GLOBS_MAX 32	/* redact_headers patterns */
+#define TD_DASH_GLOB_MAX 64	/* one pattern incl. NUL */
+/* The patterns redact_headers has unless set. */
+#define TD_DASH_REDACT_DEFAULT	"proxy-authorization x-api-key *token* " \
+	"*secret* *password*"
 
 /*
  * Targets refused unless deny_targets says otherwise: "this network", the
@@ -61,6 +69,12 @@ struct conf_queue {
 	int			dynamic;	/* 1: created over the API (the
 						 * set P:queues), not in the
 						 * file; see conf_queue_sync */
+};
+
+/* A [dashboard] user: name and crypt(3) hash of the password. */
+struct conf_dash_user {
+	char	name[TD_USER_MAX];
+	char	hash[TD_DASH_HASH_MAX];
 };
 
 struct conf {
@@ -118,6 +132,20 @@ struct conf {
 	char		ct_project[TD_CT_PROJECT_MAX];	/* project = */
 	char		ct_location[TD_CT_LOCATION_MAX]; /* location = */
 	uint64_t	tombstone_ttl_ms;	/* tombstone_ttl = 1h */
+
+	/* [dashboard] */
+	char		dash_host[TD_HOST_MAX];	/* listen = 127.0.0.1:8081 */
+	int		dash_port;		/* 0: listen = (off) */
+	char		dash_base[TD_DASH_BASE_MAX];	/* base_path = / */
+	/* users, then the lines of users_file (read by conf_load) */
+	struct conf_dash_user dash_users[TD_DASH_USERS_MAX];
+	int		ndash_users;
+	int		ndash_users_inline;	/* how many from users */
+	char		dash_users_file[PATH_MAX];
+	int		dash_read_only;		/* read_only = no */
+	char		dash_redact[TD_DASH_GLOBS_MAX][TD_DASH_GLOB_MAX];
+	int		ndash_redact;		/* redact_headers = ... */
+	uint64_t	dash_session_ms;	/* session_timeout = 12h */
 
 	/*
 	 * [queue.NAME]; critical/default/low exist unless redefined.  In a

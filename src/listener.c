@@ -5,6 +5,13 @@
  * requests.  On that connection qsync keeps the queue table in step with
  * the queues created over the API, so that an enqueue to one is taken.
  *
+ * With [dashboard] listen set there is a second listening socket, the
+ * dashboard's.  Its connections are the same in every way (limits,
+ * timeouts, max_connections counts both) but for where a request goes:
+ * to dash_handle() rather than api_handle().  Both sockets are paused
+ * and resumed together, since the connection limit they share is what
+ * pauses them.
+ *
  * A connection reads a request, hands it to the api and stops reading
  * until the answer is queued, so pipelined requests are answered one at a
  * time and in order, and a client that sends faster than we answer is
@@ -39,6 +46,7 @@
 #include "api.h"
 #include "conf.h"
 #include "ctl.h"
+#include "dash.h"
 #include "evloop.h"
 #include "http.h"
 #include "log.h"
@@ -57,6 +65,14 @@
 #define FULL_LOG_MS	60000
 
 struct conn;
+struct listener;
+
+/* A listening socket: the API's, or the dashboard's. */
+struct lsock {
+	struct listener		*l;
+	int			 fd;		/* -1 when none or closed */
+	int			 dash;
+};
 
 struct listener {
 	struct evloop		*ev;
@@ -64,9 +80,10 @@ struct listener {
 	struct store		*store;
 	struct qsync		*qsync;
 	struct api		*api;
-	int			 listen_fd;
+	struct dash		*dash;		/* NULL with no dashboard */
+	struct lsock		 socks[2];	/* the API's, the dashboard's */
 	int			 ready;		/* may accept (see on_ready) */
-	int			 accepting;	/* listen_fd is in the loop */
+	int			 accepting;	/* the socks are in the loop */
 	uint64_t		 full_logged;	/* when "max_connections" was */
 	uint64_t		 accept_timer;
 	int			 ctl_fd;
@@ -89,6 +106,8 @@ struct conn {
 	struct http_buf		 out;
 	size_t			 outoff;	/* sent of out */
 	struct api_req		*pending;	/* waiting for the api */
+	struct dash_req		*dpending;	/* the same, dashboard */
+	int			 dash;		/* came on the dashboard's */
 	int			 busy;		/* answer not queued yet */
 	int			 closing;	/* close once out is sent */
 	int			 lingering;	/* our side shut; draining */
@@ -108,7 +127,7 @@ static void	on_accept(struct evloop *, int, int, void *);
 static void	on_accept_timer(struct evloop *, void *);
 static void	accept_pause(struct listener *);
 static void	accept_resume(struct listener *);
-static void	conn_new(struct listener *, int);
+static void	conn_new(struct listener *, int, int);
 static void	on_conn(struct evloop *, int, int, void *);
 static int	conn_read(struct conn *);
 static int	conn_drain(struct conn *);
@@ -138,16 +157,22 @@ listener_main(struct proc_env *env)
 {
 	struct listener	 l;
 	struct conn	*c;
-	int		 rv = TD_EXIT_OK;
+	int		 i, rv = TD_EXIT_OK;
 
 	memset(&l, 0, sizeof(l));
 	LIST_INIT(&l.conns);
 	l.conf = env->conf;
-	l.listen_fd = env->listen_fd;
+	for (i = 0; i < 2; i++) {
+		l.socks[i].l = &l;
+		l.socks[i].dash = i == 1;
+	}
+	l.socks[0].fd = env->listen_fd;
+	l.socks[1].fd = env->dash_fd;
 	l.ctl_fd = env->ctl_fd;
 	l.ev = evloop_new();
-	if (l.listen_fd < 0 || fd_nonblock(l.listen_fd) == -1) {
-		log_warn("listening socket fd=%d", l.listen_fd);
+	if (l.socks[0].fd < 0 || fd_nonblock(l.socks[0].fd) == -1 ||
+	    (l.socks[1].fd >= 0 && fd_nonblock(l.socks[1].fd) == -1)) {
+		log_warn("listening socket fd=%d", l.socks[0].fd);
 		return TD_EXIT_SOFTWARE;
 	}
 	l.sig_fd = ctl_watch(l.ev, l.ctl_fd, quit, &l);
@@ -155,6 +180,8 @@ listener_main(struct proc_env *env)
 	/* The api reads the table live: it needs no word of a change. */
 	l.qsync = qsync_new(l.ev, l.store, l.conf, NULL, NULL);
 	l.api = api_new(l.conf, l.store);
+	if (l.socks[1].fd >= 0)
+		l.dash = dash_new(l.conf, l.api);
 	/*
 	 * Not accepting yet: on a reload the socket is shared with the old
 	 * generation's listener, which answers well until we can too.
@@ -173,12 +200,14 @@ listener_main(struct proc_env *env)
 		log_debug("closing %d connections", l.nconns);
 	while ((c = LIST_FIRST(&l.conns)) != NULL)
 		conn_close(c);
-	if (l.listen_fd != -1)
-		close(l.listen_fd);
+	for (i = 0; i < 2; i++)
+		if (l.socks[i].fd != -1)
+			close(l.socks[i].fd);
 	qsync_free(l.qsync);
 	l.qsync = NULL;
 	/* Replies still due get NULL now; their requests are cancelled. */
 	store_free(l.store);
+	dash_free(l.dash);
 	api_free(l.api);
 	evloop_free(l.ev);
 	close(l.sig_fd);
@@ -198,7 +227,8 @@ listener_main(struct proc_env *env)
 static void
 on_accept(struct evloop *ev, int fd, int events, void *arg)
 {
-	struct listener	*l = arg;
+	struct lsock	*ls = arg;
+	struct listener	*l = ls->l;
 	struct conn	*victim;
 	int		 cfd;
 
@@ -226,7 +256,7 @@ on_accept(struct evloop *ev, int fd, int events, void *arg)
 				    "idle fd=%d", victim->fd);
 				conn_close(victim);
 			}
-			conn_new(l, cfd);
+			conn_new(l, cfd, ls->dash);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -258,28 +288,43 @@ on_accept_timer(struct evloop *ev, void *arg)
 static void
 accept_pause(struct listener *l)
 {
+	int	i;
+
 	if (!l->accepting)
 		return;
-	evloop_fd_del(l->ev, l->listen_fd);
+	for (i = 0; i < 2; i++)
+		if (l->socks[i].fd != -1)
+			evloop_fd_del(l->ev, l->socks[i].fd);
 	l->accepting = 0;
 }
 
 static void
 accept_resume(struct listener *l)
 {
-	if (!l->ready || l->accepting || l->quitting || l->listen_fd == -1 ||
+	int	i;
+
+	if (!l->ready || l->accepting || l->quitting || l->socks[0].fd == -1 ||
 	    l->accept_timer != 0 || (l->nconns >= l->conf->max_connections &&
 	    conn_oldest_idle(l) == NULL))
 		return;
-	if (evloop_fd_set(l->ev, l->listen_fd, EV_READ, on_accept, l) == -1) {
-		log_warn("evloop_fd_set listen fd");
-		return;
+	for (i = 0; i < 2; i++) {
+		if (l->socks[i].fd == -1)
+			continue;
+		if (evloop_fd_set(l->ev, l->socks[i].fd, EV_READ, on_accept,
+		    &l->socks[i]) == -1) {
+			log_warn("evloop_fd_set listen fd=%d", l->socks[i].fd);
+			/* All or none: accept_pause() takes out both. */
+			while (--i >= 0)
+				if (l->socks[i].fd != -1)
+					evloop_fd_del(l->ev, l->socks[i].fd);
+			return;
+		}
 	}
 	l->accepting = 1;
 }
 
 static void
-conn_new(struct listener *l, int fd)
+conn_new(struct listener *l, int fd, int dash)
 {
 	struct conn	*c = xcalloc(1, sizeof(*c));
 	int		 one = 1;
@@ -288,6 +333,7 @@ conn_new(struct listener *l, int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->l = l;
 	c->fd = fd;
+	c->dash = dash;
 	c->events = -1;
 	c->active_ms = evloop_now(l->ev);
 	http_parser_init(&c->parser, l->conf->max_header, l->conf->max_body);
@@ -402,8 +448,12 @@ conn_process(struct conn *c)
 			break;
 		}
 		c->busy = 1;
-		c->pending = api_handle(c->l->api, &c->parser.req, on_answer,
-		    c);
+		if (!c->dash)
+			c->pending = api_handle(c->l->api, &c->parser.req,
+			    on_answer, c);
+		else
+			c->dpending = dash_handle(c->l->dash, &c->parser.req,
+			    c->fd, on_answer, c);
 	}
 	c->in_process = 0;
 	/* Most connections sit idle between requests: keep them small. */
@@ -450,6 +500,7 @@ on_answer(void *arg, int status, const char *ctype, const char *body,
 	head = strcmp(req->method, "HEAD") == 0;
 	keep = req->keep_alive && !c->l->quitting;
 	c->pending = NULL;
+	c->dpending = NULL;
 	http_response(&c->out, status, ctype != NULL ? ctype :
 	    "application/json", head ? NULL : body, len, keep, extra);
 	log_request(c, status);
@@ -648,6 +699,7 @@ conn_close(struct conn *c)
 
 	/* A reply still due for this connection will go nowhere. */
 	api_cancel(c->pending);
+	dash_cancel(c->dpending);
 	evloop_timer_del(l->ev, c->timer);
 	evloop_fd_del(l->ev, c->fd);
 	close(c->fd);
@@ -689,6 +741,7 @@ quit(void *arg, const char *why)
 {
 	struct listener	*l = arg;
 	struct conn	*c, *next;
+	int		 i;
 
 	if (l->quitting)
 		return;
@@ -699,8 +752,11 @@ quit(void *arg, const char *why)
 	accept_pause(l);
 	evloop_timer_del(l->ev, l->accept_timer);
 	l->accept_timer = 0;
-	close(l->listen_fd);
-	l->listen_fd = -1;
+	for (i = 0; i < 2; i++) {
+		if (l->socks[i].fd != -1)
+			close(l->socks[i].fd);
+		l->socks[i].fd = -1;
+	}
 	l->quit_timer = evloop_timer_add(l->ev, l->conf->shutdown_timeout_ms,
 	    on_quit_timer, l);
 	/* Idle keep-alive connections go now; the rest after their answer. */
@@ -726,8 +782,9 @@ on_ready(void *arg)
 	l->ready = 1;
 	accept_resume(l);
 	if (!l->accepting)
-		fatal("evloop_fd_set listen fd=%d", l->listen_fd);
-	log_debug("listening fd=%d max_connections=%d redis=%s", l->listen_fd,
+		fatal("evloop_fd_set listen fd=%d", l->socks[0].fd);
+	log_debug("listening fd=%d dashboard_fd=%d max_connections=%d "
+	    "redis=%s", l->socks[0].fd, l->socks[1].fd,
 	    l->conf->max_connections, store_is_up(l->store) ? "up" : "down");
 }
 

@@ -5,10 +5,11 @@
  * handler ever runs here.
  *
  * Children belong to a generation: one parsed config, its listening
- * socket and a slot table (the listener, workers 1..N, the scheduler).
- * The current generation is respawned when a child dies, throttled when
- * it keeps dying young (keepalived's 1 s doubling to 60 s, plus Postfix's
- * rule that dying before the first unit of work counts as young).  A
+ * sockets (the API's and the dashboard's) and a slot table (the
+ * listener, workers 1..N, the scheduler).  The current generation is
+ * respawned when a child dies, throttled when it keeps dying young
+ * (keepalived's 1 s doubling to 60 s, plus Postfix's rule that dying
+ * before the first unit of work counts as young).  A
  * reload starts a whole new generation next to the old one and, once
  * the new children say READY, tells the old ones to finish and exit
  * (nginx).  Older generations are never respawned; their config stays
@@ -35,6 +36,7 @@
 
 #include "conf.h"
 #include "ctl.h"
+#include "dash.h"
 #include "evloop.h"
 #include "log.h"
 #include "master.h"
@@ -83,6 +85,7 @@ struct gen {
 	struct conf	*conf;
 	int		 conf_owned;	/* not generation 1's: the caller's */
 	int		 listen_fd;	/* -1 once handed on or closed */
+	int		 dash_fd;	/* the same; -1 too with no dashboard */
 	struct slot	*slots;		/* listener, workers 1..N, scheduler */
 	int		 nslots;
 	uint64_t	 kill_timer;	/* retired: SIGKILL stragglers */
@@ -113,9 +116,10 @@ struct master {
 };
 
 static int	listen_open(const char *, int, char *, size_t);
-static int	listen_start(struct master *, const struct conf *);
+static int	listen_start(struct master *, const char *, int);
 static void	addr_format(int, const char *, int, char *, size_t);
-static struct gen *gen_new(struct master *, struct conf *, int, int);
+static struct gen *gen_new(struct master *, struct conf *, int, int, int);
+static void	gen_close_fds(struct master *, struct gen *);
 static void	gen_start(struct master *, struct gen *);
 static void	gen_retire(struct master *, struct gen *);
 static void	gen_reap(struct master *);
@@ -133,8 +137,8 @@ static void	child_config_failed(struct master *, struct slot *);
 static void	reap(struct master *);
 static void	reload_request(struct master *);
 static void	reload_start(struct master *);
-static int	reload_conf(struct master *, struct conf *, int *, char *,
-		    size_t);
+static int	reload_conf(struct master *, struct conf *, int *, int *,
+		    char *, size_t);
 static void	reload_check(struct master *);
 static void	reload_commit(struct master *, int);
 static void	reload_abort(struct master *, const char *);
@@ -165,7 +169,7 @@ master_run(struct conf *conf)
 	};
 	struct master		 m;
 	struct gen		*g;
-	int			 fd;
+	int			 fd, dfd = -1;
 
 	memset(&m, 0, sizeof(m));
 	m.status = TD_EXIT_OK;
@@ -188,7 +192,17 @@ master_run(struct conf *conf)
 		sdnotify_close();
 		return TD_EXIT_CONFIG;
 	}
-	if ((fd = listen_start(&m, conf)) == -1) {
+	/*
+	 * Once per master, before the first fork: every listener inherits
+	 * it, so sessions outlive reloads and end with the master.
+	 */
+	dash_key_init();
+	if ((fd = listen_start(&m, conf->listen_host,
+	    conf->listen_port)) == -1 || (conf->dash_port != 0 &&
+	    (dfd = listen_start(&m, conf->dash_host,
+	    conf->dash_port)) == -1)) {
+		if (fd != -1)
+			close(fd);
 		(void)sdnotify_send("STATUS=cannot listen; exiting");
 		close(m.sigfd);
 		sdnotify_close();
@@ -200,7 +214,7 @@ master_run(struct conf *conf)
 	if ((m.watchdog_ms = sdnotify_watchdog_usec() / 2000) > 0)
 		m.watchdog_timer = evloop_timer_add(m.ev, m.watchdog_ms,
 		    on_watchdog, &m);
-	g = gen_new(&m, conf, 0, fd);
+	g = gen_new(&m, conf, 0, fd, dfd);
 	m.cur = g;
 	title_update(&m);
 	log_info("starting generation %u: listener, %d worker%s, scheduler",
@@ -264,12 +278,13 @@ redis_check(const struct conf *conf)
 }
 
 /*
- * Open the first listening socket.  A previous master's listener may
- * still hold the port while it drains, so EADDRINUSE is retried for a
- * while; a SIGTERM, SIGINT or SIGQUIT meanwhile ends the wait.
+ * Open a first listening socket (the API's, then the dashboard's).  A
+ * previous master's listener may still hold the port while it drains, so
+ * EADDRINUSE is retried for a while; a SIGTERM, SIGINT or SIGQUIT
+ * meanwhile ends the wait.
  */
 static int
-listen_start(struct master *m, const struct conf *conf)
+listen_start(struct master *m, const char *host, int port)
 {
 	struct pollfd	pfd;
 	uint64_t	deadline = util_mono_ms() + BIND_RETRY_MS;
@@ -277,8 +292,7 @@ listen_start(struct master *m, const struct conf *conf)
 	int		fd, sig, said = 0;
 
 	for (;;) {
-		fd = listen_open(conf->listen_host, conf->listen_port, err,
-		    sizeof(err));
+		fd = listen_open(host, port, err, sizeof(err));
 		if (fd != -1)
 			return fd;
 		if (errno != EADDRINUSE || util_mono_ms() >= deadline) {
@@ -381,7 +395,8 @@ addr_format(int fd, const char *host, int port, char *buf, size_t len)
 }
 
 static struct gen *
-gen_new(struct master *m, struct conf *conf, int owned, int listen_fd)
+gen_new(struct master *m, struct conf *conf, int owned, int listen_fd,
+    int dash_fd)
 {
 	struct gen	*g = xcalloc(1, sizeof(*g));
 	struct slot	*s;
@@ -391,6 +406,7 @@ gen_new(struct master *m, struct conf *conf, int owned, int listen_fd)
 	g->conf = conf;
 	g->conf_owned = owned;
 	g->listen_fd = listen_fd;
+	g->dash_fd = dash_fd;
 	g->nslots = conf->workers + 2;
 	g->slots = xcalloc((size_t)g->nslots, sizeof(*g->slots));
 	for (i = 0; i < g->nslots; i++) {
@@ -459,10 +475,32 @@ gen_reap(struct master *m)
 	}
 }
 
+/*
+ * A reload in progress shares a socket with the generation it replaces:
+ * the last one to go closes it.  g is no longer in m->gens.
+ */
+static void
+gen_close_fds(struct master *m, struct gen *g)
+{
+	struct gen	*o;
+
+	for (o = m->gens; o != NULL; o = o->next) {
+		if (g->listen_fd >= 0 && o->listen_fd == g->listen_fd)
+			g->listen_fd = -1;
+		if (g->dash_fd >= 0 && o->dash_fd == g->dash_fd)
+			g->dash_fd = -1;
+	}
+	if (g->listen_fd >= 0)
+		close(g->listen_fd);
+	if (g->dash_fd >= 0)
+		close(g->dash_fd);
+	g->listen_fd = g->dash_fd = -1;
+}
+
 static void
 gen_free(struct master *m, struct gen *g)
 {
-	struct gen	**gp, *o;
+	struct gen	**gp;
 	int		  i;
 
 	for (gp = &m->gens; *gp != NULL; gp = &(*gp)->next)
@@ -475,13 +513,7 @@ gen_free(struct master *m, struct gen *g)
 		slot_ctl_close(m, &g->slots[i]);
 	}
 	evloop_timer_del(m->ev, g->kill_timer);
-	/* A reload in progress shares the socket with the generation
-	 * it replaces: the last one to go closes it. */
-	for (o = m->gens; o != NULL && g->listen_fd >= 0; o = o->next)
-		if (o->listen_fd == g->listen_fd)
-			g->listen_fd = -1;
-	if (g->listen_fd >= 0)
-		close(g->listen_fd);
+	gen_close_fds(m, g);
 	if (g->conf_owned)
 		free(g->conf);
 	free(g->slots);
@@ -535,6 +567,7 @@ slot_spawn(struct master *m, struct slot *s)
 	env.gen = s->gen->num;
 	env.ctl_fd = -1;
 	env.listen_fd = s->gen->listen_fd;
+	env.dash_fd = s->gen->dash_fd;
 	env.conf = s->gen->conf;
 	slot_name(s, name, sizeof(name));
 	if ((s->pid = proc_spawn(&env, &fd)) == -1) {
@@ -740,11 +773,11 @@ reload_start(struct master *m)
 	struct conf	*conf = xcalloc(1, sizeof(*conf));
 	struct gen	*g;
 	char		 err[1024];
-	int		 fd;
+	int		 fd, dfd;
 
 	/* Type=notify-reload waits for this, then for READY=1. */
 	(void)sdnotify_reloading();
-	if (reload_conf(m, conf, &fd, err, sizeof(err)) == -1) {
+	if (reload_conf(m, conf, &fd, &dfd, err, sizeof(err)) == -1) {
 		free(conf);
 		log_warnx("reload: %s; keeping generation %u", err,
 		    m->cur->num);
@@ -754,7 +787,7 @@ reload_start(struct master *m)
 		return;
 	}
 	log_setlevel(m->verbose ? LOG_LEVEL_DEBUG : conf->log_level);
-	g = gen_new(m, conf, 1, fd);
+	g = gen_new(m, conf, 1, fd, dfd);
 	m->pending = g;
 	log_info("reload: starting generation %u: listener, %d worker%s, "
 	    "scheduler", g->num, conf->workers, conf->workers == 1 ? "" : "s");
@@ -765,12 +798,13 @@ reload_start(struct master *m)
 }
 
 /*
- * Load and validate; reuse the listening socket if the address stayed.
- * -1 with the reason in err.
+ * Load and validate; reuse each listening socket whose address stayed
+ * (*dfd is -1 with the dashboard off).  -1 with the reason in err, and
+ * no socket left open that was opened here.
  */
 static int
-reload_conf(struct master *m, struct conf *conf, int *fd, char *err,
-    size_t errlen)
+reload_conf(struct master *m, struct conf *conf, int *fd, int *dfd,
+    char *err, size_t errlen)
 {
 	const struct conf	*old = m->cur->conf;
 	char			 path[PATH_MAX];
@@ -783,13 +817,22 @@ reload_conf(struct master *m, struct conf *conf, int *fd, char *err,
 	if (conf->path[0] == '\0')
 		util_strlcpy(conf->path, path, sizeof(conf->path));
 	if (strcmp(conf->listen_host, old->listen_host) == 0 &&
-	    conf->listen_port == old->listen_port) {
+	    conf->listen_port == old->listen_port)
 		*fd = m->cur->listen_fd;
-		return 0;
-	}
-	if ((*fd = listen_open(conf->listen_host, conf->listen_port, err,
+	else if ((*fd = listen_open(conf->listen_host, conf->listen_port, err,
 	    errlen)) == -1)
 		return -1;
+	if (conf->dash_port == 0)
+		*dfd = -1;
+	else if (strcmp(conf->dash_host, old->dash_host) == 0 &&
+	    conf->dash_port == old->dash_port && m->cur->dash_fd >= 0)
+		*dfd = m->cur->dash_fd;
+	else if ((*dfd = listen_open(conf->dash_host, conf->dash_port, err,
+	    errlen)) == -1) {
+		if (*fd != m->cur->listen_fd)
+			close(*fd);
+		return -1;
+	}
 	return 0;
 }
 
@@ -830,6 +873,9 @@ reload_commit(struct master *m, int timed_out)
 	if (old->listen_fd >= 0 && old->listen_fd != g->listen_fd)
 		close(old->listen_fd);
 	old->listen_fd = -1;
+	if (old->dash_fd >= 0 && old->dash_fd != g->dash_fd)
+		close(old->dash_fd);
+	old->dash_fd = -1;
 	gen_retire(m, old);
 	title_update(m);
 	log_info("reload: config OK, generation %u", g->num);
@@ -853,6 +899,9 @@ reload_abort(struct master *m, const char *why)
 	if (g->listen_fd >= 0 && g->listen_fd != m->cur->listen_fd)
 		close(g->listen_fd);
 	g->listen_fd = -1;
+	if (g->dash_fd >= 0 && g->dash_fd != m->cur->dash_fd)
+		close(g->dash_fd);
+	g->dash_fd = -1;
 	gen_retire(m, g);
 	log_setlevel(m->verbose ? LOG_LEVEL_DEBUG : m->cur->conf->log_level);
 	log_warnx("reload: %s; keeping generation %u", why, m->cur->num);

@@ -76,7 +76,7 @@ proc_spawn(struct proc_env *env, int *ctl_fd)
 	close(fds[0]);
 	env->ctl_fd = fds[1];
 	if (env->role != ROLE_LISTENER)
-		env->listen_fd = -1;
+		env->listen_fd = env->dash_fd = -1;
 	child_init(env, master);
 	exit(role_main(env));
 }
@@ -85,7 +85,7 @@ proc_spawn(struct proc_env *env, int *ctl_fd)
 static void
 child_init(struct proc_env *env, pid_t master)
 {
-	int	keep[2], nkeep = 0;
+	int	keep[3], nkeep = 0;	/* ctl, listen, dashboard */
 	char	name[32];
 
 	sig_child_reset();
@@ -110,6 +110,8 @@ child_init(struct proc_env *env, pid_t master)
 	keep[nkeep++] = env->ctl_fd;
 	if (env->listen_fd >= 0)
 		keep[nkeep++] = env->listen_fd;
+	if (env->dash_fd >= 0)
+		keep[nkeep++] = env->dash_fd;
 	close_fds_except(keep, nkeep);
 
 	if (env->role == ROLE_WORKER)
@@ -169,9 +171,11 @@ drop_privileges(const struct conf *conf)
 static void
 close_fds_except(const int *keep, int nkeep)
 {
-	int		sorted[2], i, j, t;
+	int		sorted[3], i, j, t;
 	unsigned	lo = 3;
 
+	if (nkeep > (int)TD_NELEM(sorted))
+		fatalx("close_fds_except: %d fds to keep", nkeep);
 	for (i = 0; i < nkeep; i++)
 		sorted[i] = keep[i];
 	for (i = 0; i < nkeep; i++)

@@ -31,6 +31,8 @@ struct proc_env {
 	unsigned		 gen;		/* config generation */
 	int			 ctl_fd;	/* child's end of the ctl pair */
 	int			 listen_fd;	/* listener: the bound socket */
+	int			 dash_fd;	/* listener: the dashboard's
+						 * socket, -1 when it is off */
 	/*
 	 * The generation's config, in the child its own copy (fork): a role
 	 * may change it, as qsync does to the queue table, and the master's
@@ -45,7 +47,8 @@ const char	*proc_role_name(enum role);
 /*
  * Fork a child for env.  *ctl_fd gets the master's end of a new ctl
  * socketpair.  The child keeps only stdin/out/err, its ctl end and (the
- * listener) env->listen_fd open.  Returns the pid, or -1 with errno set.
+ * listener) env->listen_fd and env->dash_fd open.  Returns the pid, or -1
+ * with errno set.
  */
 pid_t	proc_spawn(struct proc_env *, int *ctl_fd);
 

@@ -518,6 +518,9 @@ BASE_CONF = {
                 "shutdown_timeout": "5s"},
     "dispatch": {"timeout": "10s", "max_retries": "3",
                  "min_backoff": "100ms", "max_backoff": "1s"},
+    # Off: parallel test daemons would fight over 127.0.0.1:8081.  The
+    # dashboard tests set their own free port.
+    "dashboard": {"listen": ""},
 }
 
 

@@ -483,6 +483,34 @@ static const struct {
 	    "cloudtasks", "tombstone_ttl", "0s" },
 	{ "tombstone_ttl ms", "[cloudtasks]\ntombstone_ttl = 1500ms\n",
 	    "cloudtasks", "tombstone_ttl", "1500ms" },
+
+	{ "dash listen", "[dashboard]\nlisten = 0.0.0.0:9000\n", "dashboard",
+	    "listen", "0.0.0.0:9000" },
+	{ "dash listen port", "[dashboard]\nlisten = 9001\n", "dashboard",
+	    "listen", "0.0.0.0:9001" },
+	{ "dash listen v6", "[dashboard]\nlisten = [::1]:9000\n",
+	    "dashboard", "listen", "[::1]:9000" },
+	{ "dash off", "[dashboard]\nlisten =\n", "dashboard", "listen", "" },
+	{ "dash base", "[dashboard]\nbase_path = tasks\n", "dashboard",
+	    "base_path", "/tasks/" },
+	{ "dash base slashes", "[dashboard]\nbase_path = /a/b.c~_-/\n",
+	    "dashboard", "base_path", "/a/b.c~_-/" },
+	{ "dash base root", "[dashboard]\nbase_path = /\n", "dashboard",
+	    "base_path", "/" },
+	{ "dash base empty", "[dashboard]\nbase_path =\n", "dashboard",
+	    "base_path", "/" },
+	{ "dash read_only", "[dashboard]\nread_only = YES\n", "dashboard",
+	    "read_only", "yes" },
+	{ "dash read_only off", "[dashboard]\nread_only = off\n",
+	    "dashboard", "read_only", "no" },
+	{ "dash redact", "[dashboard]\nredact_headers = X-A, *Key*\n",
+	    "dashboard", "redact_headers", "x-a *key*" },
+	{ "dash redact none", "[dashboard]\nredact_headers =\n", "dashboard",
+	    "redact_headers", "" },
+	{ "dash session", "[dashboard]\nsession_timeout = 30m\n",
+	    "dashboard", "session_timeout", "30m" },
+	{ "dash users hidden", "[dashboard]\nusers = a:$6$s$x b.c@d:$y$j9T$z\n",
+	    "dashboard", ";users", "(2 users, not shown)" },
 };
 
 START_TEST(test_good_file)
@@ -759,6 +787,59 @@ static const struct {
 	{ "tombstone_ttl twice", "[cloudtasks]\ntombstone_ttl = 1s\n"
 	    "tombstone_ttl = 2s\n", "3: [cloudtasks] tombstone_ttl: "
 	    "duplicate key (first on line 2)" },
+
+	{ "dash listen bad", "[dashboard]\nlisten = nowhere\n",
+	    "2: [dashboard] listen: invalid address 'nowhere' (want "
+	    "host:port, port 1 to 65535)" },
+	{ "dash listen same", "[server]\nlisten = 127.0.0.1:8081\n",
+	    " [dashboard] listen: the same address as [server] listen" },
+	{ "dash listen same line", "[server]\nlisten = 10.0.0.1:80\n"
+	    "[dashboard]\nlisten = 10.0.0.1:80\n",
+	    "4: [dashboard] listen: the same address as [server] listen" },
+	{ "dash base chars", "[dashboard]\nbase_path = /a b/\n",
+	    "2: [dashboard] base_path: invalid path '/a b/' (want A-Z a-z "
+	    "0-9 - . _ ~ and /)" },
+	{ "dash base query", "[dashboard]\nbase_path = /a?b\n",
+	    "2: [dashboard] base_path: invalid path '/a?b' (want A-Z a-z "
+	    "0-9 - . _ ~ and /)" },
+	{ "dash base dotdot", "[dashboard]\nbase_path = /a/../b\n",
+	    "2: [dashboard] base_path: invalid path '/a/../b' (no empty, "
+	    "'.' or '..' segments)" },
+	{ "dash base double", "[dashboard]\nbase_path = //a\n",
+	    "2: [dashboard] base_path: invalid path '//a' (no empty, '.' or "
+	    "'..' segments)" },
+	{ "dash base long", "[dashboard]\nbase_path = " C127 "\n",
+	    "2: [dashboard] base_path: path too long (at most 125 bytes)" },
+	{ "dash user no hash", "[dashboard]\nusers = alice\n",
+	    "2: [dashboard] users: user 1: want user:hash" },
+	{ "dash user plain", "[dashboard]\nusers = a:$6$s$x alice:secret\n",
+	    "2: [dashboard] users: user 'alice': want a crypt(3) hash such as "
+	    "$y$... or $6$... (mkpasswd, openssl passwd -6)" },
+	{ "dash user name", "[dashboard]\nusers = al/ice:$6$s$x\n",
+	    "2: [dashboard] users: user 1: invalid user name (want 1 to 63 "
+	    "of A-Z a-z 0-9 . _ @ -)" },
+	{ "dash user empty name", "[dashboard]\nusers = :$6$s$x\n",
+	    "2: [dashboard] users: user 1: invalid user name (want 1 to 63 "
+	    "of A-Z a-z 0-9 . _ @ -)" },
+	{ "dash user token", "[dashboard]\nusers = token:$6$s$x\n",
+	    "2: [dashboard] users: user 1: the name 'token' is reserved for "
+	    "API-token logins" },
+	{ "dash user twice", "[dashboard]\nusers = a:$6$s$x a:$6$s$y\n",
+	    "2: [dashboard] users: user 'a' is listed twice" },
+	{ "dash users_file missing", "[dashboard]\n\nusers_file = "
+	    "/nonexistent/td-users\n", "3: [dashboard] users_file: "
+	    "/nonexistent/td-users: No such file or directory" },
+	{ "dash read_only", "[dashboard]\nread_only = maybe\n",
+	    "2: [dashboard] read_only: invalid boolean 'maybe' (want yes or "
+	    "no)" },
+	{ "dash redact", "[dashboard]\nredact_headers = x-a x/b\n",
+	    "2: [dashboard] redact_headers: invalid pattern 'x/b' (want at "
+	    "most 63 of a header name's characters and * ? [ ])" },
+	{ "dash session short", "[dashboard]\nsession_timeout = 59s\n",
+	    "2: [dashboard] session_timeout: 59s is out of range (1m to "
+	    "36500d)" },
+	{ "dash unknown", "[dashboard]\nport = 1\n",
+	    "2: [dashboard] port: unknown key" },
 };
 
 START_TEST(test_bad_file)
@@ -1366,6 +1447,16 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c.ct_project, "");
 	ck_assert_str_eq(c.ct_location, "");
 	ck_assert_uint_eq(c.tombstone_ttl_ms, H);
+	ck_assert_str_eq(c.dash_host, "127.0.0.1");
+	ck_assert_int_eq(c.dash_port, 8081);
+	ck_assert_str_eq(c.dash_base, "/");
+	ck_assert_int_eq(c.ndash_users, 0);
+	ck_assert_str_eq(c.dash_users_file, "");
+	ck_assert_int_eq(c.dash_read_only, 0);
+	ck_assert_int_eq(c.ndash_redact, 5);
+	ck_assert_str_eq(c.dash_redact[0], "proxy-authorization");
+	ck_assert_str_eq(c.dash_redact[4], "*password*");
+	ck_assert_uint_eq(c.dash_session_ms, 12 * H);
 	ck_assert_int_eq(c.nqueues, 3);
 	for (i = 0; i < c.nqueues; i++) {
 		ck_assert_int_eq(c.queues[i].dynamic, 0);
@@ -1464,6 +1555,62 @@ write_file(char *path, size_t len, const char *text)
 	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
 }
+
+/*
+ * Dashboard users: inline ones first, then the file's; the dump shows
+ * no hash, and a bad line of the file is blamed by its number.
+ */
+START_TEST(test_dash_users)
+{
+	struct conf	 c;
+	char		 file[64], text[512], err[512] = "", *dump = NULL;
+	size_t		 size = 0;
+	FILE		*fp;
+
+	write_file(file, sizeof(file), "# operators\n\n  bob:$y$j9T$abc  \r\n"
+	    "#carol:$6$x$y\ndave@example.com:$6$s$h\n");
+	snprintf(text, sizeof(text), "[dashboard]\nusers = alice:$6$s$a1\n"
+	    "users_file = %s\n", file);
+	ck_assert_msg(load_text(&c, text, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(c.ndash_users, 3);
+	ck_assert_int_eq(c.ndash_users_inline, 1);
+	ck_assert_str_eq(c.dash_users[0].name, "alice");
+	ck_assert_str_eq(c.dash_users[0].hash, "$6$s$a1");
+	ck_assert_str_eq(c.dash_users[1].name, "bob");
+	ck_assert_str_eq(c.dash_users[1].hash, "$y$j9T$abc");
+	ck_assert_str_eq(c.dash_users[2].name, "dave@example.com");
+	unlink(file);
+	fp = open_memstream(&dump, &size);
+	conf_dump(&c, fp);
+	fclose(fp);
+	ck_assert_msg(strstr(dump, "$6$") == NULL, "a hash in:\n%s", dump);
+	ck_assert_msg(strstr(dump, ";users = (1 user, not shown)\n") != NULL,
+	    "%s", dump);
+	free(dump);
+
+	/* A user in both: the file's line is blamed. */
+	write_file(file, sizeof(file), "bob:$6$s$b\nalice:$6$s$c\n");
+	snprintf(text, sizeof(text), "[dashboard]\nusers = alice:$6$s$a1\n"
+	    "users_file = %s\n", file);
+	ck_assert_int_eq(load_text(&c, text, err, sizeof(err)), -1);
+	unlink(file);
+	ck_assert_msg(strstr(err, ":3: [dashboard] users_file: ") != NULL &&
+	    strstr(err, ":2: user 'alice' is listed twice") != NULL, "%s",
+	    err);
+	/* No user in the file: refused, not silently open. */
+	write_file(file, sizeof(file), "# nobody\n\n");
+	snprintf(text, sizeof(text), "[dashboard]\nusers_file = %s\n", file);
+	ck_assert_int_eq(load_text(&c, text, err, sizeof(err)), -1);
+	unlink(file);
+	ck_assert_msg(strstr(err, ": no user in the file") != NULL, "%s", err);
+	write_file(file, sizeof(file), "eve:plain\n");
+	snprintf(text, sizeof(text), "[dashboard]\nusers_file = %s\n", file);
+	ck_assert_int_eq(load_text(&c, text, err, sizeof(err)), -1);
+	unlink(file);
+	ck_assert_msg(strstr(err, ":1: user 'eve': want a crypt(3) hash") !=
+	    NULL, "%s", err);
+}
+END_TEST
 
 /*
  * Tokens: inline ones first, then the file's; the dump names neither,
@@ -1713,6 +1860,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_dump_queue_overrides_only);
 	tcase_add_test(tc, test_sample);
 	tcase_add_test(tc, test_tokens);
+	tcase_add_test(tc, test_dash_users);
 	tcase_add_test(tc, test_token_valid);
 	tcase_add_test(tc, test_ids);
 	suite_add_tcase(s, tc);
