@@ -205,6 +205,12 @@ static int	 conf_ct_id(char *, size_t, const char *, const char *,
 		    const char *, char *, size_t);
 static int	 conf_finish(struct conf_ctx *);
 static int	 conf_tokens(struct conf *, const char *, char *, size_t);
+typedef int	 conf_line_fn(struct conf *, const char *, size_t, char *,
+		    size_t);
+static int	 conf_token_line(struct conf *, const char *, size_t, char *,
+		    size_t);
+static int	 conf_secret_file(struct conf_ctx *, int, const char *,
+		    const char *, const char *, conf_line_fn *);
 static int	 conf_token_file(struct conf_ctx *);
 static int	 conf_ids(struct conf_ctx *);
 static int	 conf_bool(int *, const char *, char *, size_t);
@@ -821,35 +827,50 @@ conf_token_valid(const char *s)
 	return s[n + strspn(s + n, "=")] == '\0';
 }
 
+/* A line of api_token_file: one more token. */
+static int
+conf_token_line(struct conf *conf, const char *p, size_t len, char *msg,
+    size_t msglen)
+{
+	if (conf->napi_tokens >= TD_TOKENS_MAX) {
+		snprintf(msg, msglen, "too many tokens");
+		return -1;
+	}
+	if (!conf_token_valid(p)) {
+		snprintf(msg, msglen, "not a valid bearer token");
+		return -1;
+	}
+	memset(conf->api_tokens[conf->napi_tokens], 0, TD_TOKEN_MAX);
+	memcpy(conf->api_tokens[conf->napi_tokens++], p, len);
+	return 0;
+}
+
 /*
- * One token per line after the api_tokens ones; blank lines and lines
- * starting with '#' are skipped.  A file that names no token is an error:
- * the API would be open while the operator believes it closed.
+ * Each line of a file of secrets (api_token_file, users_file) to fn;
+ * blank lines and lines starting with '#' are skipped.  A file that
+ * names nothing is an error: the operator meant to close a door with it,
+ * and it would be open.  The line buffer held secrets: it is wiped.
  */
 static int
-conf_token_file(struct conf_ctx *c)
+conf_secret_file(struct conf_ctx *c, int kline, const char *what,
+    const char *path, const char *item, conf_line_fn *fn)
 {
-	struct conf	*conf = c->conf;
-	FILE		*fp;
-	char		 buf[TD_TOKEN_MAX + 2], *p;
-	size_t		 len;
-	int		 kline, lineno = 0, found = 0, rv = 0;
+	FILE	*fp;
+	char	 buf[TD_USER_MAX + TD_DASH_HASH_MAX + TD_TOKEN_MAX], msg[256];
+	char	*p;
+	size_t	 len;
+	int	 lineno = 0, found = 0, rv = 0;
 
-	conf->napi_tokens = conf->napi_tokens_inline;
-	if (conf->api_token_file[0] == '\0')
-		return 0;
-	kline = c->line[0][key_index(SECT_SERVER, "api_token_file")];
-	if ((fp = fopen(conf->api_token_file, "r")) == NULL) {
-		conf_fail(c, kline, "[server] api_token_file: %s: %s",
-		    conf->api_token_file, strerror(errno));
+	if ((fp = fopen(path, "r")) == NULL) {
+		conf_fail(c, kline, "%s: %s: %s", what, path, strerror(errno));
 		return -1;
 	}
 	while (fgets(buf, sizeof(buf), fp) != NULL) {
 		lineno++;
 		len = strlen(buf);
 		if (len > 0 && buf[len - 1] != '\n' && !feof(fp)) {
-			conf_fail(c, kline, "[server] api_token_file: %s:%d: "
-			    "line too long", conf->api_token_file, lineno);
+			conf_fail(c, kline, "%s: %s:%d: line too long", what,
+			    path, lineno);
 			rv = -1;
 			break;
 		}
@@ -858,32 +879,40 @@ conf_token_file(struct conf_ctx *c)
 		p = buf + strspn(buf, " \t");
 		if (*p == '\0' || *p == '#')
 			continue;
-		if (!conf_token_valid(p) || conf->napi_tokens >=
-		    TD_TOKENS_MAX) {
-			conf_fail(c, kline, "[server] api_token_file: %s:%d: "
-			    "%s", conf->api_token_file, lineno,
-			    conf->napi_tokens >= TD_TOKENS_MAX ? "too many "
-			    "tokens" : "not a valid bearer token");
+		if (fn(c->conf, p, strlen(p), msg, sizeof(msg)) == -1) {
+			conf_fail(c, kline, "%s: %s:%d: %s", what, path,
+			    lineno, msg);
 			rv = -1;
 			break;
 		}
-		memset(conf->api_tokens[conf->napi_tokens], 0, TD_TOKEN_MAX);
-		memcpy(conf->api_tokens[conf->napi_tokens++], p, strlen(p));
 		found++;
 	}
 	if (rv == 0 && ferror(fp)) {
-		conf_fail(c, kline, "[server] api_token_file: %s: %s",
-		    conf->api_token_file, strerror(errno));
+		conf_fail(c, kline, "%s: %s: %s", what, path, strerror(errno));
 		rv = -1;
 	}
 	fclose(fp);
 	explicit_bzero(buf, sizeof(buf));
 	if (rv == 0 && found == 0) {
-		conf_fail(c, kline, "[server] api_token_file: %s: no token in "
-		    "the file", conf->api_token_file);
+		conf_fail(c, kline, "%s: %s: no %s in the file", what, path,
+		    item);
 		rv = -1;
 	}
 	return rv;
+}
+
+/* The tokens of api_token_file, after the api_tokens ones. */
+static int
+conf_token_file(struct conf_ctx *c)
+{
+	struct conf	*conf = c->conf;
+
+	conf->napi_tokens = conf->napi_tokens_inline;
+	if (conf->api_token_file[0] == '\0')
+		return 0;
+	return conf_secret_file(c, c->line[0][key_index(SECT_SERVER,
+	    "api_token_file")], "[server] api_token_file",
+	    conf->api_token_file, "token", conf_token_line);
 }
 
 /*
@@ -1071,65 +1100,18 @@ conf_dash_user(struct conf *conf, const char *pair, size_t len, char *msg,
 	return 0;
 }
 
-/*
- * One pair per line after the users ones; blank lines and '#' comments
- * skipped.  Like api_token_file, a file with no user is an error: the
- * operator meant to close the dashboard.
- */
+/* The users of users_file, after the users ones. */
 static int
 conf_dash_users_file(struct conf_ctx *c)
 {
 	struct conf	*conf = c->conf;
-	FILE		*fp;
-	char		 buf[TD_USER_MAX + TD_DASH_HASH_MAX + 2], msg[256], *p;
-	size_t		 len;
-	int		 kline, lineno = 0, found = 0, rv = 0;
 
 	conf->ndash_users = conf->ndash_users_inline;
 	if (conf->dash_users_file[0] == '\0')
 		return 0;
-	kline = c->line[0][key_index(SECT_DASHBOARD, "users_file")];
-	if ((fp = fopen(conf->dash_users_file, "r")) == NULL) {
-		conf_fail(c, kline, "[dashboard] users_file: %s: %s",
-		    conf->dash_users_file, strerror(errno));
-		return -1;
-	}
-	while (fgets(buf, sizeof(buf), fp) != NULL) {
-		lineno++;
-		len = strlen(buf);
-		if (len > 0 && buf[len - 1] != '\n' && !feof(fp)) {
-			conf_fail(c, kline, "[dashboard] users_file: %s:%d: "
-			    "line too long", conf->dash_users_file, lineno);
-			rv = -1;
-			break;
-		}
-		while (len > 0 && isspace((unsigned char)buf[len - 1]))
-			buf[--len] = '\0';
-		p = buf + strspn(buf, " \t");
-		if (*p == '\0' || *p == '#')
-			continue;
-		if (conf_dash_user(conf, p, strlen(p), msg,
-		    sizeof(msg)) == -1) {
-			conf_fail(c, kline, "[dashboard] users_file: %s:%d: "
-			    "%s", conf->dash_users_file, lineno, msg);
-			rv = -1;
-			break;
-		}
-		found++;
-	}
-	if (rv == 0 && ferror(fp)) {
-		conf_fail(c, kline, "[dashboard] users_file: %s: %s",
-		    conf->dash_users_file, strerror(errno));
-		rv = -1;
-	}
-	fclose(fp);
-	explicit_bzero(buf, sizeof(buf));
-	if (rv == 0 && found == 0) {
-		conf_fail(c, kline, "[dashboard] users_file: %s: no user in "
-		    "the file", conf->dash_users_file);
-		rv = -1;
-	}
-	return rv;
+	return conf_secret_file(c, c->line[0][key_index(SECT_DASHBOARD,
+	    "users_file")], "[dashboard] users_file", conf->dash_users_file,
+	    "user", conf_dash_user);
 }
 
 /*
