@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@
 #include "log.h"
 #include "util.h"
 
-/* Idle connections kept per process for reuse. */
+/* Idle connections kept per process for reuse, at least. */
 #define DISPATCH_MAXCONNECTS	32
 /* Connecting may take this long at most (the total limit still applies). */
 #define DISPATCH_CONNECT_MS	10000
@@ -58,6 +59,13 @@ struct dispatch {
 	uint64_t		 timer;		/* curl's timeout or 0 */
 	struct dispatch_reqs	 reqs;
 	int			 inflight;
+	/*
+	 * Easy handles of finished requests, reset, for the next ones: a
+	 * fresh handle costs more than the request it makes to a fast
+	 * target.  At most one per slot.
+	 */
+	CURL			**spare;
+	int			  nspare, maxspare;
 };
 
 static int	on_curl_socket(CURL *, curl_socket_t, int, void *, void *);
@@ -76,7 +84,23 @@ static int	req_setup_headers(struct dispatch_req *, const struct task *,
 		    const struct dispatch_attempt *);
 static int	task_has_header(const struct task *, const char *);
 static int	header_reserved(const char *);
-static void	hdr_add(char ***, size_t *, size_t *, char *);
+/*
+ * Where header lines go: a NULL-terminated array (dispatch_headers) or
+ * straight into a request's curl_slist, which copies each line, so that
+ * a request's headers are built without a second copy of each.
+ */
+struct hdr_out {
+	char			**v;
+	size_t			  n, cap;
+	struct curl_slist	 *sl;
+	int			  to_slist;
+	int			  failed;
+};
+
+static void	headers_build(struct hdr_out *, const struct task *,
+		    const struct dispatch_attempt *);
+static void	hdr_put(struct hdr_out *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 static void	hdr_clean(char *, size_t, const char *);
 static size_t	on_body(char *, size_t, size_t, void *);
 static size_t	on_header(char *, size_t, size_t, void *);
@@ -104,7 +128,7 @@ dispatch_error_permanent(const char *error)
 }
 
 struct dispatch *
-dispatch_new(struct evloop *ev)
+dispatch_new(struct evloop *ev, int concurrency)
 {
 	static int	 inited;
 	struct dispatch	*d;
@@ -117,14 +141,19 @@ dispatch_new(struct evloop *ev)
 	d = xcalloc(1, sizeof(*d));
 	d->ev = ev;
 	TAILQ_INIT(&d->reqs);
+	d->maxspare = TD_MAX(concurrency, 1);
+	d->spare = xcalloc((size_t)d->maxspare, sizeof(*d->spare));
 	if ((d->multi = curl_multi_init()) == NULL)
 		fatalx("curl_multi_init failed");
 	curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
 	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
 	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
 	curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
+	/* Room for a connection per slot: with fewer, a worker running
+	 * more requests than that at a fast target closes one and opens
+	 * another for nearly every task. */
 	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS,
-	    (long)DISPATCH_MAXCONNECTS);
+	    (long)TD_MAX(concurrency, DISPATCH_MAXCONNECTS));
 	return d;
 }
 
@@ -137,6 +166,9 @@ dispatch_free(struct dispatch *d)
 		return;
 	while ((r = TAILQ_FIRST(&d->reqs)) != NULL)
 		dispatch_cancel(r);
+	while (d->nspare > 0)
+		curl_easy_cleanup(d->spare[--d->nspare]);
+	free(d->spare);
 	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, NULL);
 	evloop_timer_del(d->ev, d->timer);
 	d->timer = 0;
@@ -168,7 +200,9 @@ dispatch_start(struct dispatch *d, const struct task *t,
 	TAILQ_INSERT_TAIL(&d->reqs, r, entry);
 	d->inflight++;
 
-	if ((r->easy = curl_easy_init()) == NULL) {
+	if (d->nspare > 0)
+		r->easy = d->spare[--d->nspare];
+	else if ((r->easy = curl_easy_init()) == NULL) {
 		util_strlcpy(r->errbuf, "curl_easy_init failed",
 		    sizeof(r->errbuf));
 		goto fail;
@@ -218,10 +252,16 @@ req_detach(struct dispatch_req *r)
 	r->fail_timer = 0;
 }
 
+/* r is off the multi handle: keep its easy handle for the next. */
 static void
 req_free(struct dispatch_req *r)
 {
-	if (r->easy != NULL)
+	struct dispatch	*d = r->d;
+
+	if (r->easy != NULL && d->nspare < d->maxspare) {
+		curl_easy_reset(r->easy);
+		d->spare[d->nspare++] = r->easy;
+	} else if (r->easy != NULL)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->hdrs);
 	free(r);
@@ -316,30 +356,23 @@ req_setup_body(struct dispatch_req *r, const struct task *t)
 	return 0;
 }
 
-/* dispatch_headers() into the request. */
+/* The request's header lines, straight into its curl_slist. */
 static int
 req_setup_headers(struct dispatch_req *r, const struct task *t,
     const struct dispatch_attempt *a)
 {
-	struct curl_slist	*l;
-	char			**lines;
-	size_t			 i;
-	int			 rc = 0;
+	struct hdr_out	o;
 
-	lines = dispatch_headers(t, a);
-	for (i = 0; lines[i] != NULL; i++) {
-		if ((l = curl_slist_append(r->hdrs, lines[i])) == NULL) {
-			snprintf(r->errbuf, sizeof(r->errbuf),
-			    "out of memory");
-			rc = -1;
-			break;
-		}
-		r->hdrs = l;
+	memset(&o, 0, sizeof(o));
+	o.to_slist = 1;
+	headers_build(&o, t, a);
+	r->hdrs = o.sl;
+	if (o.failed) {
+		snprintf(r->errbuf, sizeof(r->errbuf), "out of memory");
+		return -1;
 	}
-	dispatch_headers_free(lines);
-	if (rc == 0)
-		curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->hdrs);
-	return rc;
+	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->hdrs);
+	return 0;
 }
 
 /*
@@ -353,13 +386,25 @@ req_setup_headers(struct dispatch_req *r, const struct task *t,
 char **
 dispatch_headers(const struct task *t, const struct dispatch_attempt *a)
 {
+	struct hdr_out	o;
+
+	memset(&o, 0, sizeof(o));
+	headers_build(&o, t, a);
+	hdr_put(&o, NULL);
+	return o.v;
+}
+
+static void
+headers_build(struct hdr_out *o, const struct task *t,
+    const struct dispatch_attempt *a)
+{
 	static const char *const	 strip[] = {
 		"Accept", "Expect", "Content-Type"
 	};
 	static const struct dispatch_attempt	 none = { 0, 0, NULL };
 	const struct task_header	*h;
-	char				**v = NULL, *line, reason[200];
-	size_t				 n = 0, cap = 0, i;
+	char				 reason[200];
+	size_t				 i;
 
 	if (a == NULL)
 		a = &none;
@@ -370,49 +415,36 @@ dispatch_headers(const struct task *t, const struct dispatch_attempt *a)
 		    header_reserved(h->name))
 			continue;
 		if (h->value == NULL || h->value[0] == '\0')
-			xasprintf(&line, "%s;", h->name);
+			hdr_put(o, "%s;", h->name);
 		else
-			xasprintf(&line, "%s: %s", h->name, h->value);
-		hdr_add(&v, &n, &cap, line);
+			hdr_put(o, "%s: %s", h->name, h->value);
 	}
-	for (i = 0; i < TD_NELEM(strip); i++) {
-		if (task_has_header(t, strip[i]))
-			continue;
-		xasprintf(&line, "%s:", strip[i]);
-		hdr_add(&v, &n, &cap, line);
-	}
-	hdr_add(&v, &n, &cap, xstrdup("User-Agent: Google-Cloud-Tasks"));
-	xasprintf(&line, "X-CloudTasks-QueueName: %s", t->queue);
-	hdr_add(&v, &n, &cap, line);
-	xasprintf(&line, "X-CloudTasks-TaskName: %s", t->id);
-	hdr_add(&v, &n, &cap, line);
-	xasprintf(&line, "X-CloudTasks-TaskRetryCount: %d",
+	for (i = 0; i < TD_NELEM(strip); i++)
+		if (!task_has_header(t, strip[i]))
+			hdr_put(o, "%s:", strip[i]);
+	hdr_put(o, "User-Agent: Google-Cloud-Tasks");
+	hdr_put(o, "X-CloudTasks-QueueName: %s", t->queue);
+	hdr_put(o, "X-CloudTasks-TaskName: %s", t->id);
+	hdr_put(o, "X-CloudTasks-TaskRetryCount: %d",
 	    t->attempts > 1 ? t->attempts - 1 : 0);
-	hdr_add(&v, &n, &cap, line);
-	xasprintf(&line, "X-CloudTasks-TaskExecutionCount: %d",
+	hdr_put(o, "X-CloudTasks-TaskExecutionCount: %d",
 	    a->execs > 0 ? a->execs : 0);
-	hdr_add(&v, &n, &cap, line);
-	xasprintf(&line, "X-CloudTasks-TaskETA: %llu.%06u",
+	hdr_put(o, "X-CloudTasks-TaskETA: %llu.%06u",
 	    (unsigned long long)(t->eta_ms / 1000),
 	    (unsigned)(t->eta_ms % 1000) * 1000);
-	hdr_add(&v, &n, &cap, line);
 	if (t->attempts > 1) {
-		xasprintf(&line, "X-CloudTasks-TaskPreviousResponse: %d",
+		hdr_put(o, "X-CloudTasks-TaskPreviousResponse: %d",
 		    a->last_status > 0 ? a->last_status : 0);
-		hdr_add(&v, &n, &cap, line);
 		hdr_clean(reason, sizeof(reason), a->last_error);
 		if (reason[0] == '\0' && a->last_status > 0)
 			snprintf(reason, sizeof(reason), "HTTP status %d",
 			    a->last_status);
 		if (reason[0] == '\0')
-			xasprintf(&line, "X-CloudTasks-TaskRetryReason;");
+			hdr_put(o, "X-CloudTasks-TaskRetryReason;");
 		else
-			xasprintf(&line, "X-CloudTasks-TaskRetryReason: %s",
+			hdr_put(o, "X-CloudTasks-TaskRetryReason: %s",
 			    reason);
-		hdr_add(&v, &n, &cap, line);
 	}
-	hdr_add(&v, &n, &cap, NULL);
-	return v;
 }
 
 void
@@ -434,14 +466,48 @@ header_reserved(const char *name)
 	return strncasecmp(name, "X-CloudTasks-", 13) == 0;
 }
 
+/*
+ * One line (fmt NULL: the array's terminator).  Most lines fit the stack
+ * buffer, and curl_slist_append() makes the only copy.
+ */
 static void
-hdr_add(char ***v, size_t *n, size_t *cap, char *line)
+hdr_put(struct hdr_out *o, const char *fmt, ...)
 {
-	if (*n == *cap) {
-		*cap = *cap == 0 ? 16 : *cap * 2;
-		*v = xrealloc(*v, *cap * sizeof(**v));
+	struct curl_slist	*l;
+	va_list			 ap;
+	char			 buf[1024], *line = NULL;
+	int			 n = 0;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		n = vsnprintf(buf, sizeof(buf), fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			fatalx("dispatch: header line");
+		line = buf;
+		if ((size_t)n >= sizeof(buf)) {
+			line = xmalloc((size_t)n + 1);
+			va_start(ap, fmt);
+			(void)vsnprintf(line, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+		}
 	}
-	(*v)[(*n)++] = line;
+	if (o->to_slist) {
+		if (line != NULL && !o->failed) {
+			if ((l = curl_slist_append(o->sl, line)) == NULL)
+				o->failed = 1;
+			else
+				o->sl = l;
+		}
+		if (line != buf)
+			free(line);
+		return;
+	}
+	if (o->n == o->cap) {
+		o->cap = o->cap == 0 ? 16 : o->cap * 2;
+		o->v = xrealloc(o->v, o->cap * sizeof(*o->v));
+	}
+	o->v[o->n++] = line == buf ? xstrdup(buf) : line;
 }
 
 /*

@@ -52,7 +52,9 @@ struct dispatch_attempt {
 typedef void dispatch_done_cb(struct dispatch_req *,
     const struct dispatch_result *, void *arg);
 
-struct dispatch	*dispatch_new(struct evloop *);
+/* concurrency: requests the caller runs at once, for the connection
+ * cache's size. */
+struct dispatch	*dispatch_new(struct evloop *, int concurrency);
 void		 dispatch_free(struct dispatch *);	/* cancels all */
 /*
  * Start; done is called exactly once, from the loop, unless cancelled.

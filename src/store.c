@@ -33,7 +33,7 @@
 
 #define RECONNECT_MIN_MS	100
 #define RECONNECT_MAX_MS	1000
-#define ARGS_MAX		48
+#define ARGS_MIN		16	/* argument slots allocated at first */
 #define CONF_FV_MAX		40	/* queue conf fields + values a call */
 #define SHA_LEN			40
 
@@ -89,11 +89,16 @@ static const struct {
 #define HS_SELECT	((intptr_t)SCRIPT_MAX + 1)
 #define HS_PING		((intptr_t)SCRIPT_MAX + 2)
 
-/* A command's arguments, each an owned copy (binary safe). */
+/*
+ * A command's arguments, each an owned copy (binary safe).  The arrays
+ * grow as needed: a batch of results is one command.  The three slots
+ * before them are for EVALSHA, the SHA and the key count.
+ */
 struct args {
-	int	 n;
-	char	*v[ARGS_MAX];
-	size_t	 len[ARGS_MAX];
+	int	  n;
+	int	  cap;
+	char	**v;
+	size_t	 *len;
 };
 
 /*
@@ -140,8 +145,9 @@ struct store {
 	char			 lasterr[128];
 	char			 sha[SCRIPT_MAX][SHA_LEN + 1];
 
-	store_cb		*sub_cb;	/* subscribed to P:wake */
+	store_cb		*sub_cb;	/* subscribed to P:<sub_what> */
 	void			*sub_arg;
+	const char		*sub_what;	/* "wake" or "resume" */
 };
 
 static void	connect_start(struct store *);
@@ -594,10 +600,15 @@ submit(struct store *s, int script, int nkeys, struct args *a, store_cb *cb,
 static int
 req_send(struct store *s, redisAsyncContext *ac, struct req *q)
 {
-	const char	*argv[ARGS_MAX + 3];
-	size_t		 len[ARGS_MAX + 3];
+	const char	*sargv[ARGS_MIN + 3], **argv = sargv;
+	size_t		 slen[ARGS_MIN + 3], *len = slen;
 	char		 nk[16];
-	int		 i, n = 0;
+	int		 i, n = 0, rc;
+
+	if (q->a.n > ARGS_MIN) {
+		argv = xcalloc((size_t)q->a.n + 3, sizeof(*argv));
+		len = xcalloc((size_t)q->a.n + 3, sizeof(*len));
+	}
 
 	if (q->script >= 0) {
 		argv[n] = q->as_eval ? "EVAL" : "EVALSHA";
@@ -615,8 +626,13 @@ req_send(struct store *s, redisAsyncContext *ac, struct req *q)
 		argv[n] = q->a.v[i];
 		len[n] = q->a.len[i];
 	}
-	return redisAsyncCommandArgv(ac, on_reply, q, n, argv, len) ==
+	rc = redisAsyncCommandArgv(ac, on_reply, q, n, argv, len) ==
 	    REDIS_OK ? 0 : -1;
+	if (argv != sargv) {
+		free(argv);
+		free(len);
+	}
+	return rc;
 }
 
 static void
@@ -655,8 +671,11 @@ req_free(struct req *q)
 static void
 args_add(struct args *a, const void *p, size_t len)
 {
-	if (a->n == ARGS_MAX)
-		fatalx("store: too many command arguments");
+	if (a->n == a->cap) {
+		a->cap = a->cap == 0 ? ARGS_MIN : a->cap * 2;
+		a->v = xrealloc(a->v, (size_t)a->cap * sizeof(*a->v));
+		a->len = xrealloc(a->len, (size_t)a->cap * sizeof(*a->len));
+	}
 	a->v[a->n] = xmalloc(len + 1);
 	if (len > 0)
 		memcpy(a->v[a->n], p, len);
@@ -711,7 +730,11 @@ args_free(struct args *a)
 
 	for (i = 0; i < a->n; i++)
 		free(a->v[i]);
-	a->n = 0;
+	free(a->v);
+	free(a->len);
+	a->v = NULL;
+	a->len = NULL;
+	a->n = a->cap = 0;
 }
 
 static void
@@ -781,7 +804,7 @@ store_enqueue(struct store *s, const struct task *t, uint64_t now,
 
 int
 store_claim(struct store *s, const char *queue, uint64_t now,
-    uint64_t lease_until, const char *token, store_cb *cb, void *arg)
+    uint64_t lease_until, const char *token, int n, store_cb *cb, void *arg)
 {
 	struct args	a = { 0 };
 
@@ -793,6 +816,7 @@ store_claim(struct store *s, const char *queue, uint64_t now,
 	args_u64(&a, lease_until);
 	args_str(&a, token);
 	args_u64(&a, now);
+	args_u64(&a, n > 0 ? (uint64_t)n : 1);
 	return submit(s, SCRIPT_CLAIM, 4, &a, cb, arg);
 }
 
@@ -815,7 +839,7 @@ store_blmove(struct store *s, const char *queue, double timeout_s,
 
 int
 store_lease(struct store *s, const char *queue, const char *id, uint64_t now,
-    uint64_t lease_until, const char *token, store_cb *cb, void *arg)
+    uint64_t lease_until, const char *token, int n, store_cb *cb, void *arg)
 {
 	struct args	a = { 0 };
 
@@ -828,6 +852,8 @@ store_lease(struct store *s, const char *queue, const char *id, uint64_t now,
 	args_u64(&a, lease_until);
 	args_str(&a, token);
 	args_u64(&a, now);
+	args_u64(&a, n > 0 ? (uint64_t)n : 1);
+	args_base(&a, s, queue);
 	return submit(s, SCRIPT_LEASE, 5, &a, cb, arg);
 }
 
@@ -846,53 +872,57 @@ store_extend(struct store *s, const char *queue, const char *id,
 }
 
 int
-store_ack(struct store *s, const char *queue, const char *id,
-    const char *token, uint64_t now, const struct store_result *res,
-    store_cb *cb, void *arg)
+store_ack(struct store *s, const char *queue, uint64_t now,
+    const struct store_outcome *o, int n, store_cb *cb, void *arg)
 {
 	struct args	a = { 0 };
+	int		i;
 
 	args_key(&a, s, queue, "active", NULL);
 	args_key(&a, s, queue, "lease", NULL);
 	args_key(&a, s, queue, "done", NULL);
-	args_key(&a, s, queue, "t", id);
 	args_key(&a, s, queue, "stats", NULL);
 	args_key(&a, s, queue, "minute", NULL);
-	args_key(&a, s, queue, "tomb", id);
-	args_str(&a, id);
-	args_str(&a, token);
+	args_base(&a, s, queue);
 	args_u64(&a, now);
-	args_u64(&a, res->status > 0 ? (uint64_t)res->status : 0);
-	args_u64(&a, res->dur_ms);
-	return submit(s, SCRIPT_ACK, 7, &a, cb, arg);
+	for (i = 0; i < n; i++) {
+		args_str(&a, o[i].id);
+		args_str(&a, o[i].token);
+		args_u64(&a, o[i].res.status > 0 ? (uint64_t)o[i].res.status :
+		    0);
+		args_u64(&a, o[i].res.dur_ms);
+	}
+	return submit(s, SCRIPT_ACK, 5, &a, cb, arg);
 }
 
 int
-store_retry(struct store *s, const char *queue, const char *id,
-    const char *token, uint64_t now, uint64_t next_at,
-    const struct store_result *res, store_cb *cb, void *arg)
+store_retry(struct store *s, const char *queue, uint64_t now,
+    const struct store_outcome *o, int n, store_cb *cb, void *arg)
 {
 	struct args	a = { 0 };
 	char		chan[96];
+	int		i;
 
 	args_key(&a, s, queue, "active", NULL);
 	args_key(&a, s, queue, "lease", NULL);
 	args_key(&a, s, queue, "retry", NULL);
 	args_key(&a, s, queue, "dead", NULL);
-	args_key(&a, s, queue, "t", id);
 	args_key(&a, s, queue, "stats", NULL);
 	args_key(&a, s, queue, "minute", NULL);
-	args_key(&a, s, queue, "tomb", id);
-	args_str(&a, id);
-	args_str(&a, token);
+	args_base(&a, s, queue);
 	args_u64(&a, now);
-	args_u64(&a, next_at);
-	args_u64(&a, res->status > 0 ? (uint64_t)res->status : 0);
-	args_str(&a, res->error != NULL ? res->error : "");
-	args_u64(&a, res->dur_ms);
 	wake_channel(s, chan, sizeof(chan));
 	args_str(&a, chan);
-	return submit(s, SCRIPT_RETRY, 8, &a, cb, arg);
+	for (i = 0; i < n; i++) {
+		args_str(&a, o[i].id);
+		args_str(&a, o[i].token);
+		args_u64(&a, o[i].next_at);
+		args_u64(&a, o[i].res.status > 0 ? (uint64_t)o[i].res.status :
+		    0);
+		args_str(&a, o[i].res.error != NULL ? o[i].res.error : "");
+		args_u64(&a, o[i].res.dur_ms);
+	}
+	return submit(s, SCRIPT_RETRY, 6, &a, cb, arg);
 }
 
 int
@@ -1055,19 +1085,34 @@ store_remove(struct store *s, const char *queue, const char *mode,
 	return submit(s, SCRIPT_REMOVE, (int)TD_NELEM(keys), &a, cb, arg);
 }
 
-/* One command, so atomic without a script. */
+/*
+ * One command, so atomic without a script.  A resume is also published
+ * on P:resume, so that workers skipping the queue as paused look at it
+ * again at once rather than at their next look (up to a second later,
+ * and at a different moment in each worker).  The message is a hint: a
+ * worker that misses it finds out by itself.
+ */
 int
 store_pause(struct store *s, const char *queue, int paused, store_cb *cb,
     void *arg)
 {
-	struct args	a = { 0 };
+	struct args	a = { 0 }, p = { 0 };
+	char		chan[96];
+	int		rc;
 
 	args_str(&a, paused ? "HSET" : "HDEL");
 	args_key(&a, s, queue, "conf", NULL);
 	args_str(&a, "paused");
 	if (paused)
 		args_str(&a, "1");
-	return submit(s, -1, 0, &a, cb, arg);
+	if ((rc = submit(s, -1, 0, &a, cb, arg)) == -1 || paused)
+		return rc;
+	args_str(&p, "PUBLISH");
+	snprintf(chan, sizeof(chan), "%s:resume", s->conf->redis_prefix);
+	args_str(&p, chan);
+	args_str(&p, queue);
+	(void)submit(s, -1, 0, &p, NULL, NULL);
+	return 0;
 }
 
 int
@@ -1202,10 +1247,17 @@ store_queues(struct store *s, store_cb *cb, void *arg)
 int
 store_subscribe_wake(struct store *s, store_cb *cb, void *arg)
 {
+	return store_subscribe(s, "wake", cb, arg);
+}
+
+int
+store_subscribe(struct store *s, const char *what, store_cb *cb, void *arg)
+{
 	if (s->freed)
 		return -1;
 	s->sub_cb = cb;
 	s->sub_arg = arg;
+	s->sub_what = what;
 	if (s->up && s->ac != NULL)
 		sub_send(s);
 	return 0;
@@ -1216,7 +1268,8 @@ sub_send(struct store *s)
 {
 	char	chan[96];
 
-	wake_channel(s, chan, sizeof(chan));
+	snprintf(chan, sizeof(chan), "%s:%s", s->conf->redis_prefix,
+	    s->sub_what);
 	if (redisAsyncCommand(s->ac, on_sub, s, "SUBSCRIBE %s", chan) !=
 	    REDIS_OK)
 		log_warnx("redis SUBSCRIBE not sent store=%s", s->name);

@@ -46,6 +46,7 @@
  *                          minute (wall ms / 60000), the last hour
  *   P:wake           pub/sub channel: a due time earlier than the
  *                    scheduler may know of (delayed enqueue, retry)
+ *   P:resume         pub/sub channel: a queue just resumed (its name)
  *   P:queues         set   the queues created through the API
  */
 #ifndef TD_STORE_H
@@ -103,39 +104,52 @@ int	store_enqueue(struct store *, const struct task *, uint64_t now,
 	    store_cb *, void *);
 
 /*
- * Fast-path claim on one queue: move one ID pending -> active, lease it
- * until lease_until under token, count the attempt (first_at, last_at =
- * now).  Reply: nil when the queue is empty, status "PAUSED" when it is
- * paused, "THROTTLED <ms>" when its rate or concurrency limit says wait
- * about ms (nothing moves either way; a task run by hand next in line
- * passes both), else the task hash as a flat [field, value, ...] array
- * with "id" first (parse with store_task_from_reply), followed by the
- * pairs "q:max_attempts", "q:min_backoff_ms", "q:max_backoff_ms",
- * "q:max_doublings", "q:max_retry_ms" that the queue's conf has.
+ * Fast-path claim on one queue: move up to n IDs pending -> active (fewer
+ * when the queue's rate or concurrency limit allows fewer), lease them
+ * until lease_until under token (one for the batch), count each attempt
+ * (first_at, last_at = now).  Reply: nil when the queue is empty, status
+ * "PAUSED" when it is paused, "THROTTLED <ms>" when its rate or
+ * concurrency limit says wait about ms (nothing moves either way; a task
+ * run by hand next in line passes both, alone), else an array: element 0
+ * the pairs "q:max_attempts", "q:min_backoff_ms", "q:max_backoff_ms",
+ * "q:max_doublings", "q:max_retry_ms" that the queue's conf has (a flat
+ * [field, value, ...] array), then one flat array per task, "id" first
+ * (parse with store_task_from_reply), with the fields a dispatch needs:
+ * url method headers body created eta attempts deadline tomb first_at
+ * execs last_status last_error, as far as the hash has them.
  */
 int	store_claim(struct store *, const char *queue, uint64_t now,
-	    uint64_t lease_until, const char *token, store_cb *, void *);
+	    uint64_t lease_until, const char *token, int n, store_cb *,
+	    void *);
 /* Idle path: BLMOVE pending active RIGHT LEFT timeout.  Reply: nil or ID. */
 int	store_blmove(struct store *, const char *queue, double timeout_s,
 	    store_cb *, void *);
-/* After BLMOVE: lease the moved ID.  Reply as store_claim (nil if the
- * task hash is gone; the ID is then dropped from active; "PAUSED" or
- * "THROTTLED <ms>" with the ID back at the right end of pending). */
+/* After BLMOVE: lease the moved ID, and claim up to n - 1 more.  Reply
+ * as store_claim, the moved ID's task first (nil if its hash is gone;
+ * the ID is then dropped from active; "PAUSED" or "THROTTLED <ms>" with
+ * the ID back at the right end of pending). */
 int	store_lease(struct store *, const char *queue, const char *id,
-	    uint64_t now, uint64_t lease_until, const char *token, store_cb *,
-	    void *);
+	    uint64_t now, uint64_t lease_until, const char *token, int n,
+	    store_cb *, void *);
 /* Reply: 1 extended, 0 the lease is no longer ours. */
 int	store_extend(struct store *, const char *queue, const char *id,
 	    const char *token, uint64_t lease_until, store_cb *, void *);
-/* 2xx: active -> done.  Reply: 1, or 0 when the lease was not ours. */
-int	store_ack(struct store *, const char *queue, const char *id,
-	    const char *token, uint64_t now, const struct store_result *,
-	    store_cb *, void *);
-/* Failure: active -> retry at next_at, or -> dead when next_at == 0.
- * Reply: 1, or 0 when the lease was not ours. */
-int	store_retry(struct store *, const char *queue, const char *id,
-	    const char *token, uint64_t now, uint64_t next_at,
-	    const struct store_result *, store_cb *, void *);
+/*
+ * Results of one queue, n of them in one script.  ack: 2xx, active ->
+ * done.  retry: failures, active -> retry at next_at, or -> dead when
+ * next_at == 0.  Reply: an array of n integers, 1 recorded, 0 the lease
+ * was not ours.
+ */
+struct store_outcome {
+	const char		*id;
+	const char		*token;
+	uint64_t		 next_at;	/* retry only */
+	struct store_result	 res;
+};
+int	store_ack(struct store *, const char *queue, uint64_t now,
+	    const struct store_outcome *, int n, store_cb *, void *);
+int	store_retry(struct store *, const char *queue, uint64_t now,
+	    const struct store_outcome *, int n, store_cb *, void *);
 /* Give an unfinished task back: active -> front of pending, the attempt
  * uncounted.  token NULL: an ID taken by BLMOVE and never leased.
  * Reply: 1 or 0. */
@@ -159,6 +173,10 @@ int	store_trim(struct store *, const char *queue, uint64_t done_before,
 /* SUBSCRIBE P:wake; cb is called for every message (and on re-subscribe
  * after a reconnect) with the published due time as a string. */
 int	store_subscribe_wake(struct store *, store_cb *, void *);
+/* The same for P:<what> (what must outlive the store): "resume" carries
+ * the name of a queue just resumed (store_pause). */
+int	store_subscribe(struct store *, const char *what, store_cb *,
+	    void *);
 
 /*
  * The operator API.  qinfo: one queue's counts, paused, oldest pending

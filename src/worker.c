@@ -3,14 +3,22 @@
  * tasks from Redis, dispatching them over HTTP (dispatch.c), extending
  * their leases while they run, and recording what came of them.
  *
- * Two Redis connections: "worker-claim" only ever carries BLMOVE, since a
- * blocking command holds its connection for up to a second; "worker"
+ * Three Redis connections: "worker-claim" only ever carries BLMOVE, since
+ * a blocking command holds its connection for up to a second; "worker"
  * carries the claims, leases, extensions and results, so a lease is never
- * extended late because a BLMOVE sits in front of it.
+ * extended late because a BLMOVE sits in front of it; "worker-sub" hears
+ * of resumed queues (P:resume), so that every worker looks at a resumed
+ * queue at once and not at the end of its own pause skip.
  *
- * At most one claim is in progress at a time.  Up to conf->concurrency
- * tasks are dispatched at once, each in a slot.  A result that cannot be
- * recorded because Redis is down waits in memory until it comes back.
+ * At most one claim is in progress at a time, and it asks for as many
+ * tasks as there are free slots (up to CLAIM_MAX): one script call leases
+ * a batch.  Up to conf->concurrency tasks are dispatched at once, each in
+ * a slot.  Claims and results wait for the end of the event-loop turn
+ * (a 0 ms timer), so that what finished together is claimed for and
+ * recorded together: the results of one queue go in one script call, and
+ * while such calls are in flight the next results gather behind them.  A
+ * result that cannot be recorded because Redis is down waits in memory
+ * until it comes back.
  *
  * The queue table is not fixed: queues created and deleted over the API
  * come and go at run time (qsync.c changes this process's own conf in
@@ -57,6 +65,8 @@
 #define DUE_MARGIN_MS	20	/* the scheduler's promotion takes this */
 #define DUE_AGAIN_MS	100	/* not there yet: look again this late */
 #define DUE_TRIES	3	/* at most this often */
+#define CLAIM_MAX	128	/* tasks one claim asks for at most */
+#define OUT_BATCH_MAX	128	/* results one script call records */
 /* Cloud Tasks' retryConfig defaults, for fields a conf hash lacks. */
 #define CT_MAX_ATTEMPTS		100
 #define CT_MIN_BACKOFF_MS	100
@@ -82,7 +92,7 @@ struct outcome {
 	TAILQ_ENTRY(outcome)	 entry;
 	struct worker		*w;
 	enum outcome_kind	 kind;
-	int			 sent;		/* awaiting its reply */
+	int			 sent;		/* in a batch awaiting its reply */
 	int			 errors;	/* error replies so far */
 	char			 queue[TD_NAME_MAX];
 	char			 id[TD_ID_MAX + 1];
@@ -96,6 +106,13 @@ struct outcome {
 };
 
 TAILQ_HEAD(outcomes, outcome);
+
+/* Outcomes of one queue and kind sent in one script call. */
+struct obatch {
+	struct worker		*w;
+	int			 n;
+	struct outcome		*o[OUT_BATCH_MAX];
+};
 
 /*
  * How a failed attempt is retried.  A queue whose conf hash has Cloud
@@ -123,11 +140,13 @@ struct due {
 
 /*
  * A claim beside the claim machine: a retry this worker scheduled is due
- * while the worker blocks in BLMOVE on another queue.
+ * while the worker blocks in BLMOVE on another queue, or (resume) a
+ * queue was resumed meanwhile.
  */
 struct due_claim {
 	struct worker	*w;
 	int		 tries;		/* this one included */
+	int		 resume;	/* fill the free slots */
 	char		 queue[TD_NAME_MAX];
 	char		 token[TOKEN_MAX];
 	uint64_t	 sent;		/* monotonic */
@@ -165,6 +184,7 @@ struct worker {
 	struct evloop		*ev;
 	struct store		*cstore;	/* "worker-claim": BLMOVE */
 	struct store		*store;		/* "worker": the rest */
+	struct store		*sstore;	/* "worker-sub": P:resume */
 	struct dispatch		*dispatch;
 	struct qsync		*qsync;
 	int			 sigfd;
@@ -172,6 +192,8 @@ struct worker {
 	int			 nslots;
 	int			 busy;		/* slots in use */
 	struct outcomes		 outcomes;
+	int			 obatches;	/* result calls in flight */
+	uint64_t		 turn_timer;	/* end of this loop turn */
 	int			 weights[TD_QUEUE_MAX];
 
 	/* The claim in progress. */
@@ -211,10 +233,14 @@ static void	worker_quit(void *, const char *);
 static void	check_exit(struct worker *);
 static void	on_store_state(struct store *, int, void *);
 static void	kick_later(struct worker *, uint64_t);
+static void	turn_end(struct worker *);
+static void	on_turn(struct evloop *, void *);
 static void	on_kick(struct evloop *, void *);
 static void	on_shutdown_timer(struct evloop *, void *);
 static void	on_drain_timer(struct evloop *, void *);
 static void	on_queues(void *);
+static void	on_resume(struct store *, struct redisReply *, void *);
+static void	resume_claim(struct worker *, const char *);
 static void	queues_rebuild(struct worker *);
 
 static void	claim_next(struct worker *);
@@ -238,11 +264,15 @@ static void	due_clear(struct worker *, const char *);
 static void	due_arm(struct worker *);
 static void	on_due_timer(struct evloop *, void *);
 static void	due_check(struct worker *);
-static void	due_claim(struct worker *, const char *, int);
+static void	due_claim(struct worker *, const char *, int, int);
 static void	on_due_claim(struct store *, struct redisReply *, void *);
 
-static void	slot_start(struct worker *, const struct redisReply *,
+static int	claim_free(const struct worker *);
+static int	claim_reply(struct worker *, const struct redisReply *,
 		    const char *, const char *, uint64_t);
+static void	slot_start(struct worker *, const struct redisReply *,
+		    const struct redisReply *, const char *, const char *,
+		    uint64_t);
 static void	slot_release(struct slot *);
 static void	slot_abandon(struct slot *, const char *);
 static void	on_done(struct dispatch_req *,
@@ -251,9 +281,10 @@ static void	on_extend_timer(struct evloop *, void *);
 static void	on_extend(struct store *, struct redisReply *, void *);
 static void	on_expire(struct evloop *, void *);
 static uint64_t	lease_margin(const struct conf *);
-static void	slot_claim_fields(struct slot *, const struct redisReply *);
-static void	retry_rule_parse(struct retry_rule *,
+static void	slot_claim_fields(struct slot *, const struct redisReply *,
 		    const struct redisReply *);
+static void	retry_rule_parse(struct retry_rule *,
+		    const struct redisReply *, const struct redisReply *);
 static uint64_t	reply_u64(const struct redisReply *, const char *, uint64_t);
 
 static struct outcome *outcome_new(struct worker *, enum outcome_kind,
@@ -266,8 +297,10 @@ static uint64_t	retry_at(struct worker *, const char *, int,
 		    uint64_t);
 static void	outcome_free(struct outcome *);
 static void	outcomes_flush(struct worker *);
-static int	outcome_send(struct outcome *);
-static void	on_outcome(struct store *, struct redisReply *, void *);
+static int	outcome_batch(struct worker *, struct outcome *);
+static int	obatch_send(struct obatch *);
+static void	on_obatch(struct store *, struct redisReply *, void *);
+static void	outcome_failed(struct outcome *, const char *);
 static void	outcome_log(const struct outcome *, int);
 
 int
@@ -311,13 +344,16 @@ worker_setup(struct worker *w, struct proc_env *env)
 		w->slots[i].w = w;
 
 	w->sigfd = ctl_watch(w->ev, env->ctl_fd, worker_quit, w);
-	w->dispatch = dispatch_new(w->ev);
+	w->dispatch = dispatch_new(w->ev, w->nslots);
 	w->cstore = store_new(w->ev, w->conf, "worker-claim", on_store_state,
 	    w);
 	w->store = store_new(w->ev, w->conf, "worker", on_store_state, w);
 	w->qsync = qsync_new(w->ev, w->store, w->conf, on_queues, w);
+	w->sstore = store_new(w->ev, w->conf, "worker-sub", NULL, NULL);
+	(void)store_subscribe(w->sstore, "resume", on_resume, w);
 	store_connect(w->cstore);
 	store_connect(w->store);
+	store_connect(w->sstore);
 }
 
 static void
@@ -336,10 +372,13 @@ worker_teardown(struct worker *w)
 	dispatch_free(w->dispatch);
 	evloop_timer_del(w->ev, w->due_timer);
 	w->due_timer = 0;
+	evloop_timer_del(w->ev, w->turn_timer);
+	w->turn_timer = 0;
 	/* Pending callbacks run now with NULL and see w->closing; qsync's
 	 * too, so it goes after the store. */
 	store_free(w->cstore);
 	store_free(w->store);
+	store_free(w->sstore);
 	qsync_free(w->qsync);
 	while ((o = TAILQ_FIRST(&w->outcomes)) != NULL)
 		outcome_free(o);
@@ -464,6 +503,46 @@ on_queues(void *arg)
 }
 
 /*
+ * A queue was resumed: stop skipping it, and look now.  (The "0" of a
+ * fresh subscription names no queue.)
+ */
+static void
+on_resume(struct store *st, struct redisReply *r, void *arg)
+{
+	struct worker	*w = arg;
+	int		 i, hit = 0;
+
+	(void)st;
+	if (w->closing || r == NULL || r->type != REDIS_REPLY_STRING)
+		return;
+	for (i = 0; i < w->conf->nqueues; i++)
+		if (strcmp(w->conf->queues[i].name, r->str) == 0 &&
+		    w->skip_until[i] != 0) {
+			w->skip_until[i] = 0;
+			hit = 1;
+		}
+	if (hit && w->claiming == CLAIM_NONE)
+		turn_end(w);
+	else if (hit)
+		resume_claim(w, r->str);
+}
+
+/*
+ * A worker blocked in BLMOVE on another queue would see the resumed one
+ * only when its block ends, up to a second later: it claims from it
+ * beside the block while it has free slots.
+ */
+static void
+resume_claim(struct worker *w, const char *queue)
+{
+	if (w->claiming != CLAIM_BLMOVE || strcmp(w->cqueue, queue) == 0 ||
+	    w->quitting || w->closing || !store_is_up(w->store) ||
+	    w->busy + w->due_claims >= w->nslots)
+		return;
+	due_claim(w, queue, DUE_TRIES, 1);
+}
+
+/*
  * Everything indexed by queue, from conf's table as it is now.  Skips
  * follow their queue by name.  A fast-path claim in flight walks an
  * order of the old table: it starts over with a fresh one (reorder); the
@@ -503,6 +582,28 @@ kick_later(struct worker *w, uint64_t ms)
 {
 	if (w->kick_timer == 0 && !w->closing)
 		w->kick_timer = evloop_timer_add(w->ev, ms, on_kick, w);
+}
+
+/*
+ * Claim and send results once this turn of the loop is over: whatever
+ * else finishes in the same turn then goes along in the same calls.
+ */
+static void
+turn_end(struct worker *w)
+{
+	if (w->turn_timer == 0 && !w->closing)
+		w->turn_timer = evloop_timer_add(w->ev, 0, on_turn, w);
+}
+
+static void
+on_turn(struct evloop *ev, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)ev;
+	w->turn_timer = 0;
+	outcomes_flush(w);
+	claim_next(w);
 }
 
 static void
@@ -553,7 +654,7 @@ claim_send(struct worker *w)
 	token_make(w, w->ctoken, sizeof(w->ctoken));
 	w->csent = util_mono_ms();
 	if (store_claim(w->store, q, now, now + w->conf->lease_ms, w->ctoken,
-	    on_claim, w) == -1) {
+	    claim_free(w), on_claim, w) == -1) {
 		claim_end(w, 1);
 		return;
 	}
@@ -653,9 +754,9 @@ on_claim(struct store *st, struct redisReply *r, void *arg)
 	(void)st;
 	if (claim_reply_bad(w, r, "claim"))
 		return;
-	if (r->type == REDIS_REPLY_ARRAY) {
+	if (r->type == REDIS_REPLY_ARRAY && r->elements > 1) {
 		w->claiming = CLAIM_NONE;
-		slot_start(w, r, w->cqueue, w->ctoken, w->csent);
+		(void)claim_reply(w, r, w->cqueue, w->ctoken, w->csent);
 		claim_end(w, 0);
 		return;
 	}
@@ -713,7 +814,8 @@ on_blmove(struct store *st, struct redisReply *r, void *arg)
 	now = util_wall_ms();
 	w->csent = util_mono_ms();
 	if (store_lease(w->store, w->cqueue, r->str, now,
-	    now + w->conf->lease_ms, w->ctoken, on_lease, w) == -1) {
+	    now + w->conf->lease_ms, w->ctoken, claim_free(w), on_lease,
+	    w) == -1) {
 		(void)outcome_new(w, OUT_HANDBACK, w->cqueue, r->str, "", 0);
 		claim_end(w, 1);
 		return;
@@ -741,8 +843,35 @@ on_lease(struct store *st, struct redisReply *r, void *arg)
 		return;
 	}
 	w->claiming = CLAIM_NONE;
-	slot_start(w, r, w->cqueue, w->ctoken, w->csent);
+	(void)claim_reply(w, r, w->cqueue, w->ctoken, w->csent);
 	claim_end(w, 0);
+}
+
+/* How many tasks a claim asks for: the slots no claim has spoken for. */
+static int
+claim_free(const struct worker *w)
+{
+	int	n = w->nslots - w->busy - w->due_claims;
+
+	return TD_MAX(TD_MIN(n, CLAIM_MAX), 1);
+}
+
+/*
+ * A claim or lease reply: element 0 is the queue's retry settings, then
+ * one task each.  Returns how many tasks it held.
+ */
+static int
+claim_reply(struct worker *w, const struct redisReply *r, const char *queue,
+    const char *token, uint64_t sent)
+{
+	size_t	i;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1)
+		return 0;
+	for (i = 1; i < r->elements; i++)
+		slot_start(w, r->element[i], r->element[0], queue, token,
+		    sent);
+	return (int)r->elements - 1;
 }
 
 /*
@@ -897,25 +1026,30 @@ due_check(struct worker *w)
 		if (w->quitting || w->busy + w->due_claims >= w->nslots ||
 		    !store_is_up(w->store))
 			continue;
-		due_claim(w, w->dues[i].queue, w->dues[i].tries + 1);
+		due_claim(w, w->dues[i].queue, w->dues[i].tries + 1, 0);
 		w->dues[i].at = 0;
 	}
 	/* The ones left stay for claim_idle() until DUE_LATE_MS. */
 }
 
+/*
+ * One task for a due retry; for a resumed queue (resume), as many as
+ * there are free slots, again and again while the queue keeps giving.
+ */
 static void
-due_claim(struct worker *w, const char *queue, int tries)
+due_claim(struct worker *w, const char *queue, int tries, int resume)
 {
 	struct due_claim	*c = xcalloc(1, sizeof(*c));
 	uint64_t		 now = util_wall_ms();
 
 	c->w = w;
 	c->tries = tries;
+	c->resume = resume;
 	util_strlcpy(c->queue, queue, sizeof(c->queue));
 	token_make(w, c->token, sizeof(c->token));
 	c->sent = util_mono_ms();
 	if (store_claim(w->store, queue, now, now + w->conf->lease_ms,
-	    c->token, on_due_claim, c) == -1) {
+	    c->token, resume ? claim_free(w) : 1, on_due_claim, c) == -1) {
 		free(c);
 		return;
 	}
@@ -936,8 +1070,14 @@ on_due_claim(struct store *st, struct redisReply *r, void *arg)
 	}
 	if (r->type == REDIS_REPLY_ERROR)
 		log_warnx("claim: %s queue=%s", r->str, c->queue);
-	else if (r->type == REDIS_REPLY_ARRAY)
-		slot_start(w, r, c->queue, c->token, c->sent);
+	else if (r->type == REDIS_REPLY_ARRAY && r->elements > 1) {
+		(void)claim_reply(w, r, c->queue, c->token, c->sent);
+		if (c->resume)
+			resume_claim(w, c->queue);
+	} else if (r->type == REDIS_REPLY_ARRAY)
+		;	/* only deleted tasks came first: no retry of ours */
+	else if (c->resume)
+		(void)reply_skip(w, c->queue, r);
 	else if (!reply_skip(w, c->queue, r) && c->tries < DUE_TRIES)
 		/* Not promoted yet: the scheduler may be a moment late. */
 		due_add(w, c->queue, util_mono_ms() + DUE_AGAIN_MS -
@@ -998,13 +1138,15 @@ token_make(struct worker *w, char *buf, size_t len)
 }
 
 /*
- * A claimed task: parse it and start its dispatch, with the lease clock
- * started when the claim was sent (the lease may be older than the reply).
- * When quitting, it goes straight back.
+ * A claimed task (r; q: its queue's retry settings): parse it and start
+ * its dispatch, with the lease clock started when the claim was sent (the
+ * lease may be older than the reply).  When quitting, or with no slot
+ * free, it goes straight back.
  */
 static void
-slot_start(struct worker *w, const struct redisReply *r, const char *queue,
-    const char *token, uint64_t sent)
+slot_start(struct worker *w, const struct redisReply *r,
+    const struct redisReply *q, const char *queue, const char *token,
+    uint64_t sent)
 {
 	struct slot			*s = NULL;
 	const struct conf_queue		*cq;
@@ -1026,7 +1168,7 @@ slot_start(struct worker *w, const struct redisReply *r, const char *queue,
 	if (w->quitting || s == NULL) {
 		(void)outcome_new(w, OUT_HANDBACK, queue, id, token,
 		    att != NULL ? atoi(att) : 0);
-		outcomes_flush(w);
+		turn_end(w);
 		return;
 	}
 	memset(&s->task, 0, sizeof(s->task));
@@ -1040,7 +1182,7 @@ slot_start(struct worker *w, const struct redisReply *r, const char *queue,
 		memset(&res, 0, sizeof(res));
 		snprintf(res.error, sizeof(res.error), "bad task in store: %s",
 		    err);
-		retry_rule_parse(&rule, r);
+		retry_rule_parse(&rule, r, q);
 		outcome_result(w, queue, id, token, att != NULL ? atoi(att) : 1,
 		    &rule, &res);
 		return;
@@ -1050,7 +1192,7 @@ slot_start(struct worker *w, const struct redisReply *r, const char *queue,
 	w->busy++;
 	util_strlcpy(s->task.queue, queue, sizeof(s->task.queue));
 	util_strlcpy(s->token, token, sizeof(s->token));
-	slot_claim_fields(s, r);
+	slot_claim_fields(s, r, q);
 	cq = conf_queue_find(w->conf, queue);
 	/* The task's dispatchDeadline, when it has one, replaces the
 	 * queue's timeout; the lease is extended for as long as it runs. */
@@ -1076,11 +1218,12 @@ slot_start(struct worker *w, const struct redisReply *r, const char *queue,
 
 /* What the claim reply says beyond the task itself. */
 static void
-slot_claim_fields(struct slot *s, const struct redisReply *r)
+slot_claim_fields(struct slot *s, const struct redisReply *r,
+    const struct redisReply *q)
 {
 	const char	*v;
 
-	retry_rule_parse(&s->rule, r);
+	retry_rule_parse(&s->rule, r, q);
 	if (s->rule.first_at == 0)
 		s->rule.first_at = s->task.created_ms;
 	if (s->task.deadline_ms == 0)
@@ -1098,7 +1241,8 @@ slot_claim_fields(struct slot *s, const struct redisReply *r)
  * Cloud Tasks' default.
  */
 static void
-retry_rule_parse(struct retry_rule *rr, const struct redisReply *r)
+retry_rule_parse(struct retry_rule *rr, const struct redisReply *r,
+    const struct redisReply *q)
 {
 	const char	*v;
 	char		*end;
@@ -1106,20 +1250,20 @@ retry_rule_parse(struct retry_rule *rr, const struct redisReply *r)
 
 	memset(rr, 0, sizeof(*rr));
 	rr->first_at = reply_u64(r, "first_at", 0);
-	if ((v = store_reply_field(r, "q:max_attempts")) == NULL)
+	if ((v = store_reply_field(q, "q:max_attempts")) == NULL)
 		return;
 	n = strtol(v, &end, 10);
 	if (end == v || *end != '\0' || n < -1 || n > INT_MAX)
 		n = CT_MAX_ATTEMPTS;
 	rr->ct = 1;
 	rr->pol.max_attempts = (int)n;
-	rr->pol.min_backoff_ms = reply_u64(r, "q:min_backoff_ms",
+	rr->pol.min_backoff_ms = reply_u64(q, "q:min_backoff_ms",
 	    CT_MIN_BACKOFF_MS);
-	rr->pol.max_backoff_ms = reply_u64(r, "q:max_backoff_ms",
+	rr->pol.max_backoff_ms = reply_u64(q, "q:max_backoff_ms",
 	    CT_MAX_BACKOFF_MS);
-	rr->pol.max_doublings = (int)TD_MIN(reply_u64(r, "q:max_doublings",
+	rr->pol.max_doublings = (int)TD_MIN(reply_u64(q, "q:max_doublings",
 	    CT_MAX_DOUBLINGS), INT_MAX);
-	rr->pol.max_retry_ms = reply_u64(r, "q:max_retry_ms", 0);
+	rr->pol.max_retry_ms = reply_u64(q, "q:max_retry_ms", 0);
 }
 
 /* A decimal field of a claim reply, or def when missing or not one. */
@@ -1201,7 +1345,7 @@ on_done(struct dispatch_req *req, const struct dispatch_result *res,
 	 * found none free may have it. */
 	if (w->claiming == CLAIM_BLMOVE)
 		due_check(w);
-	claim_next(w);
+	turn_end(w);
 }
 
 static void
@@ -1318,7 +1462,7 @@ outcome_result(struct worker *w, const char *queue, const char *id,
 	if (kind == OUT_RETRY)
 		due_add(w, queue, util_mono_ms() + (next_at > now ?
 		    next_at - now : 0), 0);
-	outcomes_flush(w);
+	turn_end(w);
 }
 
 /*
@@ -1362,78 +1506,131 @@ outcome_free(struct outcome *o)
 	free(o);
 }
 
+/*
+ * Send what is not sent yet: hand-backs one by one, results in batches of
+ * one queue and kind (acks; retries and deaths).  While any batch is in
+ * flight, new results gather in memory; the next wave goes once every
+ * batch is answered, so the busier Redis is the bigger the batches.
+ */
 static void
 outcomes_flush(struct worker *w)
 {
 	struct outcome	*o;
 
-	if (w->closing)
+	if (w->closing || w->obatches > 0)
 		return;
 	TAILQ_FOREACH(o, &w->outcomes, entry) {
 		if (o->sent)
 			continue;
-		o->sent = 1;
-		if (outcome_send(o) == -1) {
-			o->sent = 0;
+		if (outcome_batch(w, o) == -1)
 			return;	/* down: on_store_state resends */
-		}
 	}
+}
+
+/* Send o and the unsent outcomes after it that can share its call. */
+static int
+outcome_batch(struct worker *w, struct outcome *o)
+{
+	struct obatch	*b = xcalloc(1, sizeof(*b));
+	struct outcome	*p;
+	int		 i, ack = o->kind == OUT_ACK;
+
+	b->w = w;
+	b->o[b->n++] = o;
+	for (p = TAILQ_NEXT(o, entry); p != NULL && b->n < OUT_BATCH_MAX &&
+	    o->kind != OUT_HANDBACK; p = TAILQ_NEXT(p, entry))
+		if (!p->sent && p->kind != OUT_HANDBACK &&
+		    (p->kind == OUT_ACK) == ack &&
+		    strcmp(p->queue, o->queue) == 0)
+			b->o[b->n++] = p;
+	for (i = 0; i < b->n; i++)
+		b->o[i]->sent = 1;
+	if (obatch_send(b) == -1) {
+		for (i = 0; i < b->n; i++)
+			b->o[i]->sent = 0;
+		free(b);
+		return -1;
+	}
+	w->obatches++;
+	return 0;
 }
 
 static int
-outcome_send(struct outcome *o)
+obatch_send(struct obatch *b)
 {
-	struct store_result	 res;
-	struct store		*st = o->w->store;
+	struct store_outcome	 so[OUT_BATCH_MAX];
+	struct outcome		*o = b->o[0];
+	struct store		*st = b->w->store;
+	uint64_t		 now = 0;
+	int			 i;
 
-	res.status = o->status;
-	res.error = o->error;
-	res.dur_ms = o->dur_ms;
-	switch (o->kind) {
-	case OUT_ACK:
-		return store_ack(st, o->queue, o->id, o->token, o->now, &res,
-		    on_outcome, o);
-	case OUT_RETRY:
-	case OUT_DEAD:
-		return store_retry(st, o->queue, o->id, o->token, o->now,
-		    o->kind == OUT_DEAD ? 0 : o->next_at, &res, on_outcome, o);
-	case OUT_HANDBACK:
+	if (o->kind == OUT_HANDBACK)
 		return store_handback(st, o->queue, o->id,
-		    o->token[0] != '\0' ? o->token : NULL, on_outcome, o);
+		    o->token[0] != '\0' ? o->token : NULL, on_obatch, b);
+	for (i = 0; i < b->n; i++) {
+		o = b->o[i];
+		so[i].id = o->id;
+		so[i].token = o->token;
+		so[i].next_at = o->kind == OUT_DEAD ? 0 : o->next_at;
+		so[i].res.status = o->status;
+		so[i].res.error = o->error;
+		so[i].res.dur_ms = o->dur_ms;
+		now = TD_MAX(now, o->now);
 	}
-	return -1;
+	if (b->o[0]->kind == OUT_ACK)
+		return store_ack(st, b->o[0]->queue, now, so, b->n, on_obatch,
+		    b);
+	return store_retry(st, b->o[0]->queue, now, so, b->n, on_obatch, b);
 }
 
 static void
-on_outcome(struct store *st, struct redisReply *r, void *arg)
+on_obatch(struct store *st, struct redisReply *r, void *arg)
 {
-	struct outcome	*o = arg;
-	struct worker	*w = o->w;
+	struct obatch	*b = arg;
+	struct worker	*w = b->w;
+	const redisReply *e;
+	int		 i;
 
 	(void)st;
-	if (w->closing)
-		return;		/* worker_teardown frees o */
-	o->sent = 0;
-	if (r == NULL) {
-		/* The link dropped: resend when it is back. */
-		kick_later(w, RETRY_MS);
+	if (w->closing) {
+		free(b);	/* worker_teardown frees the outcomes */
 		return;
 	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		log_warnx("recording a result: %s task=%s queue=%s", r->str,
-		    o->id, o->queue);
-		if (++o->errors < OUTCOME_TRIES) {
-			kick_later(w, RETRY_MS);
-			return;
-		}
-		log_warnx("giving up on the result; the scheduler will "
-		    "recover the task when its lease expires task=%s queue=%s",
-		    o->id, o->queue);
+	w->obatches--;
+	for (i = 0; i < b->n; i++)
+		b->o[i]->sent = 0;
+	if (r == NULL)
+		/* The link dropped: resend when it is back. */
+		kick_later(w, RETRY_MS);
+	else if (r->type == REDIS_REPLY_ERROR) {
+		for (i = 0; i < b->n; i++)
+			outcome_failed(b->o[i], r->str);
+		kick_later(w, RETRY_MS);
 	} else
-		outcome_log(o, r->type == REDIS_REPLY_INTEGER &&
-		    r->integer == 1);
-	outcome_free(o);
+		for (i = 0; i < b->n; i++) {
+			e = r->type == REDIS_REPLY_ARRAY &&
+			    (size_t)i < r->elements ? r->element[i] :
+			    b->n == 1 ? r : NULL;
+			outcome_log(b->o[i], e != NULL &&
+			    e->type == REDIS_REPLY_INTEGER && e->integer == 1);
+			outcome_free(b->o[i]);
+		}
+	free(b);
 	check_exit(w);
+	outcomes_flush(w);
+}
+
+/* An error reply for o: try again later, or give up after a few. */
+static void
+outcome_failed(struct outcome *o, const char *err)
+{
+	log_warnx("recording a result: %s task=%s queue=%s", err, o->id,
+	    o->queue);
+	if (++o->errors < OUTCOME_TRIES)
+		return;
+	log_warnx("giving up on the result; the scheduler will recover the "
+	    "task when its lease expires task=%s queue=%s", o->id, o->queue);
+	outcome_free(o);
 }
 
 /* The task's fate, as recorded (ok) or refused for a lost lease. */

@@ -1,35 +1,57 @@
--- ack: the dispatch answered 2xx; active -> done.  Only the worker whose
--- lease is current may do this: a late ack after the lease was taken
--- away changes nothing.
+-- ack: dispatches that answered 2xx, in one batch of one queue;
+-- active -> done.  Only the worker whose lease is current may do this: a
+-- late ack after the lease was taken away changes nothing.
 --
 -- KEYS[1] P:{q}:active  KEYS[2] P:{q}:lease  KEYS[3] P:{q}:done
--- KEYS[4] P:{q}:t:ID  KEYS[5] P:{q}:stats  KEYS[6] P:{q}:minute
--- KEYS[7] P:{q}:tomb:ID
--- ARGV[1] id  ARGV[2] token  ARGV[3] now (wall ms)  ARGV[4] HTTP status
--- ARGV[5] duration (ms)
+-- KEYS[4] P:{q}:stats  KEYS[5] P:{q}:minute
+-- ARGV[1] task key base "P:{q}:t:"  ARGV[2] now (wall ms)
+-- then per task, from ARGV[3]: id, token, HTTP status, duration (ms)
 --
--- Counts the dispatch in stats (and per minute) and records the attempt
--- in the task's history, and the response (see respond in attempt.lua).
--- A named task leaves its tombstone.  Returns 1 when recorded, 0 when the
--- lease was not ours.
+-- Counts the dispatches in stats (and per minute) and records each
+-- attempt in its task's history, and the response (see attempt.lua).  A
+-- named task leaves its tombstone.  Returns an array with, per task, 1
+-- when recorded, 0 when the lease was not ours.
 --#include attempt.lua
 --#include tomb.lua
 
-if ARGV[2] == '' or redis.call('HGET', KEYS[4], 'token') ~= ARGV[2] then
-	return 0
+local now = ARGV[2]
+local t, ok, zrem, zadd, res = {}, 0, {}, {}, {}
+for i = 3, #ARGV - 3, 4 do
+	local id, token = ARGV[i], ARGV[i + 1]
+	local status, dur = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+	local key = ARGV[1] .. id
+	local h = finish_read(key)
+	if token == '' or h.token ~= token then
+		res[#res + 1] = 0
+	else
+		redis.call('LREM', KEYS[1], 0, id)
+		local set = {'state', 'done', 'token', '', 'last_status',
+		    ARGV[i + 2], 'last_error', '', 'last_dur', ARGV[i + 3],
+		    'finished', now}
+		finish_fields(set, h, now, status, '', dur)
+		redis.call('HSET', key, unpack(set))
+		local ms = tonumber(h.tomb)
+		if ms and ms > 0 then
+			redis.call('SET', tomb_key(ARGV[1], id), '1', 'PX',
+			    string.format('%.0f', ms))
+		end
+		zrem[#zrem + 1] = id
+		zadd[#zadd + 1] = now
+		zadd[#zadd + 1] = id
+		tally(t, hist_field(dur), 1)
+		tally(t, 'dur_sum', dur)
+		ok = ok + 1
+		res[#res + 1] = 1
+	end
 end
-redis.call('LREM', KEYS[1], 0, ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HSET', KEYS[4], 'state', 'done', 'token', '',
-    'last_status', ARGV[4], 'last_error', '', 'last_dur', ARGV[5],
-    'finished', ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-local now, dur = tonumber(ARGV[3]), tonumber(ARGV[5])
-record(KEYS[4], now, tonumber(ARGV[4]), '', dur)
-respond(KEYS[4], ARGV[3], tonumber(ARGV[4]))
-bury(KEYS[4], KEYS[7])
-redis.call('HINCRBY', KEYS[5], 'dispatched', 1)
-redis.call('HINCRBY', KEYS[5], 'succeeded', 1)
-observe(KEYS[5], dur)
-redis.call('HINCRBY', KEYS[6], math.floor(now / 60000) .. ':ok', 1)
-return 1
+if ok > 0 then
+	redis.call('ZREM', KEYS[2], unpack(zrem))
+	redis.call('ZADD', KEYS[3], unpack(zadd))
+	tally(t, 'dispatched', ok)
+	tally(t, 'succeeded', ok)
+	tally(t, 'dur_count', ok)
+	tally_flush(KEYS[4], t)
+	redis.call('HINCRBY', KEYS[5],
+	    math.floor(tonumber(now) / 60000) .. ':ok', ok)
+end
+return res

@@ -72,7 +72,13 @@ for _, id in ipairs(ids) do
 end
 local lease_until = string.format('%.0f',
     tonumber(now) + tonumber(ARGV[3]))
-for _, id in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+-- (b) looks at every active ID, which costs a command per task in
+-- flight, every second: only when active holds more IDs than there are
+-- leases (what a worker that died after its BLMOVE leaves), and, in case
+-- an orphan lease hides one, on every tenth second anyway.
+local scan = redis.call('LLEN', KEYS[1]) ~= redis.call('ZCARD', KEYS[2]) or
+    math.floor(tonumber(now) / 1000) % 10 == 0
+for _, id in ipairs(scan and redis.call('LRANGE', KEYS[1], 0, -1) or {}) do
 	if not redis.call('ZSCORE', KEYS[2], id) then
 		if redis.call('EXISTS', ARGV[1] .. id) == 0 then
 			redis.call('LREM', KEYS[1], 0, id)

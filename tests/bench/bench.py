@@ -27,6 +27,13 @@ Environment:
                            comparable)
     BENCH_LEASE            workers.lease for the recovery run (5s)
     BENCH_KEEP=1           keep the temporary directory (logs, configs)
+    BENCH_ONLY=drain,fanout  run only these parts (drain, fanout) and print
+                           one line per run instead of the table: for
+                           quick before/after figures on a shared machine
+    BENCH_DRAIN=10x10,1x100  the drain shapes (workers x concurrency) of a
+                           BENCH_ONLY run (default: the table's four)
+    BENCH_FANOUT=2x1000    the fan-out shapes of a BENCH_ONLY run (default:
+                           2x1000,4x500)
 
 Python 3 standard library only.
 """
@@ -60,6 +67,7 @@ LAT_SECS = 2 if QUICK else 10
 WRK_SECS = 3 if QUICK else 10
 N_KILLS = 1 if QUICK else 3
 LEASE = os.environ.get("BENCH_LEASE", "5s")
+ONLY = [p for p in os.environ.get("BENCH_ONLY", "").split(",") if p]
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAD = "x" * 183  # {"id":1,"pad":"…"} is 200 bytes
 
@@ -450,6 +458,9 @@ count = {workers}
 concurrency = {conc}
 lease = {lease}
 shutdown_timeout = 1s
+
+[dashboard]
+listen =
 """
 
 
@@ -798,7 +809,11 @@ def s_fanout(b, workers, conc):
         30, "every ack")
     t_done = wall_ms()
     peaks = samp.finish()
+    arr = sorted(t for _, t in b.sink_log())
     r = {"workers": workers, "conc": conc,
+        "arrivals_ms": [round(arr[int(p * (len(arr) - 1))] - arr[0])
+            for p in (0.5, 0.9, 1.0)] if arr else [],
+        "lag_ms": st["first_ms"] - t_resume,
         "rate": N_FAN / ((st["last_reply_ms"] - st["first_ms"]) / 1000),
         "rate_acked": N_FAN / ((t_done - t_resume) / 1000),
         "held_max": st["held_max"], "procs": samp.peak_procs,
@@ -1084,6 +1099,52 @@ def report(b, plabel, P):
     return out, notes
 
 
+def shapes(env, default):
+    return [tuple(int(x) for x in s.split("x"))
+        for s in os.environ.get(env, default).split(",") if s]
+
+
+def only(b):
+    """BENCH_ONLY: the drain and fan-out runs asked for, one line each."""
+    try:
+        b.start_services()
+        if "drain" in ONLY:
+            for w, c in shapes("BENCH_DRAIN", "10x1,1x10,10x10,1x100"):
+                r = s_drain(b, w, c)
+                cm = r["cmds"]
+                sent = sum(v for k, v in cm.items() if k in ("evalsha",
+                    "eval", "blmove"))
+                print(f"drain {w}x{c}: {r['rate']:,.0f} tasks/s; "
+                    f"{r['cmds_per_task']:.2f} cmds/task "
+                    f"({sent / N_DRAIN:.3f} sent); delivered "
+                    f"{r['delivered']} distinct {r['distinct']}; "
+                    f"cpu {cpu_line(r['cpu'], ('workers', 'redis', 'sink', 'machine'))}; "
+                    f"CPU µs/task: redis "
+                    f"{r['cpu']['redis'] * r['secs'] * 1e4 / N_DRAIN:.1f}, "
+                    f"workers "
+                    f"{r['cpu']['workers'] * r['secs'] * 1e4 / N_DRAIN:.1f}; "
+                    f"load {os.getloadavg()[0]:.2f}", flush=True)
+                print("  " + " ".join(f"{k}={v / N_DRAIN:.2f}" for k, v in
+                    sorted(cm.items(), key=lambda kv: -kv[1])), flush=True)
+        if "fanout" in ONLY:
+            for w, c in shapes("BENCH_FANOUT", "2x1000,4x500"):
+                s_fanout(b, w, c)
+                r = b.rows[f"fanout {w}x{c}"]
+                print(f"fanout {w}x{c}: {r['rate']:,.0f} tasks/s "
+                    f"({r['rate_acked']:,.0f} to the last ack); peak in "
+                    f"flight {r['held_max']}; processes {r['procs']}; "
+                    f"peak RSS {r['rss_total_kb'] / 1024:.1f} MB; "
+                    f"resume to first arrival {r['lag_ms']:.0f} ms; "
+                    f"arrivals p50/p90/all within {r['arrivals_ms']} ms; load "
+                    f"{os.getloadavg()[0]:.2f}", flush=True)
+    finally:
+        b.stop_all()
+        if os.environ.get("BENCH_KEEP") == "1":
+            log(f"kept {b.dir}")
+        else:
+            shutil.rmtree(b.dir, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--td", required=True, help="taskdispatcher binary")
@@ -1096,6 +1157,9 @@ def main():
             sys.exit(f"missing {t}: apt-get install -y redis-server "
                 "nginx wrk")
     b = Bench(a.td, a.sink)
+    if ONLY:
+        only(b)
+        return
     try:
         vers = versions(b)
         plabel, P = peers(b)

@@ -65,32 +65,56 @@ def enqueue(r, tid, now, eta=None, deadline=0, tomb=0, q=Q, must_exist=0):
                     now, eta, now, WAKE, deadline, tomb, must_exist])
 
 
-def claim(r, token, now, lease_ms=30000):
+def claim_batch(r, token, now, lease_ms=30000, n=1):
+    """The raw reply: [retry settings, task, task, ...] or a status."""
     return script(r, "claim",
                    [k("pending"), k("active"), k("lease"), k("conf")],
-                   [BASE, now + lease_ms, token, now])
+                   [BASE, now + lease_ms, token, now, n])
 
 
-def lease(r, tid, token, now, lease_ms=30000):
-    return script(r, "lease",
+def one_task(r, reply):
+    """A batch of one as the flat [field, value, ...] list of its task:
+    the task hash as it is now, the reply's fields over it (they must
+    agree), then the queue's retry settings ("q:" pairs)."""
+    if not isinstance(reply, list):
+        return reply
+    assert len(reply) == 2, reply
+    q, t = reply
+    got = {t[i].decode(): t[i + 1].decode() for i in range(0, len(t), 2)}
+    h = r.hgetall(task_key(Q, got["id"]))
+    for f, v in got.items():
+        assert f == "id" or h.get(f) == v, (f, v, h.get(f))
+    out = [b"id", got["id"].encode()]
+    for f, v in h.items():
+        if f != "id":
+            out += [f.encode(), v.encode()]
+    return out + list(q)
+
+
+def claim(r, token, now, lease_ms=30000):
+    return one_task(r, claim_batch(r, token, now, lease_ms))
+
+
+def lease(r, tid, token, now, lease_ms=30000, n=1):
+    return one_task(r, script(r, "lease",
                    [k("active"), k("lease"), task_key(Q, tid), k("pending"),
                     k("conf")],
-                   [tid, now + lease_ms, token, now])
+                   [tid, now + lease_ms, token, now, n, BASE]))
 
 
 def ack(r, tid, token, now, status=200):
     return script(r, "ack",
-                   [k("active"), k("lease"), k("done"), task_key(Q, tid),
-                    k("stats"), k("minute"), k("tomb:" + tid)],
-                   [tid, token, now, status, 5])
+                   [k("active"), k("lease"), k("done"), k("stats"),
+                    k("minute")],
+                   [BASE, now, tid, token, status, 5])[0]
 
 
 def retry(r, tid, token, now, next_at, status=500, err="HTTP 500"):
     return script(r, "retry",
                    [k("active"), k("lease"), k("retry"), k("dead"),
-                    task_key(Q, tid), k("stats"), k("minute"),
-                    k("tomb:" + tid)],
-                   [tid, token, now, next_at, status, err, 5, WAKE])
+                    k("stats"), k("minute")],
+                   [BASE, now, WAKE, tid, token, next_at, status, err,
+                    5])[0]
 
 
 def promote(r, now, limit=100):
