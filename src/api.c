@@ -295,11 +295,14 @@ enqueue(struct api *api, const struct http_request *req, api_done_fn *done,
 static void
 on_enqueue(struct store *s, struct redisReply *reply, void *arg)
 {
-	struct api_req	*r = arg;
-	api_done_fn	*done;
-	void		*conn;
-	char		*body;
-	int		 n;
+	static const char	 pre[] = "{\"status\":\"enqueued\","
+				    "\"task_id\":\"";
+	struct api_req		*r = arg;
+	api_done_fn		*done;
+	void			*conn;
+	char			 body[sizeof(pre) + TD_ID_LEN +
+				    TD_NAME_MAX + 16], *msg;
+	size_t			 n;
 
 	(void)s;
 	if (reply_is(reply, "OK"))
@@ -311,24 +314,30 @@ on_enqueue(struct store *s, struct redisReply *reply, void *arg)
 		log_warnx("enqueue: redis refused task=%s queue=%s error=%s",
 		    r->id, r->queue, reply->type == REDIS_REPLY_ERROR ?
 		    reply->str : "unexpected reply");
-	n = xasprintf(&body, "{\"status\":\"enqueued\",\"task_id\":\"%s\","
-	    "\"queue\":\"%s\"}", r->id, r->queue);
+	/* By hand, not printf: this is every enqueue's answer.  The ID is
+	 * ours (hex) and the queue a checked name: neither needs escaping. */
+	n = 0;
+	memcpy(body, pre, sizeof(pre) - 1);
+	n += sizeof(pre) - 1;
+	n += util_strlcpy(body + n, r->id, sizeof(body) - n);
+	n += util_strlcpy(body + n, "\",\"queue\":\"", sizeof(body) - n);
+	n += util_strlcpy(body + n, r->queue, sizeof(body) - n);
+	n += util_strlcpy(body + n, "\"}", sizeof(body) - n);
 	done = r->done;
 	conn = r->conn;
 	req_detach(r);
 	if (done != NULL && reply_is(reply, "OK"))
-		done(conn, 200, NULL, body, (size_t)n, NULL);
+		done(conn, 200, NULL, body, n, NULL);
 	else if (done != NULL && reply != NULL &&
 	    reply->type == REDIS_REPLY_ERROR &&
 	    strncmp(reply->str, "NOQUEUE", 7) == 0) {
 		/* An API queue deleted since our table last saw it. */
-		free(body);
-		xasprintf(&body, "queue: unknown queue '%s'", r->queue);
-		answer_error(done, conn, 400, body, NULL);
+		xasprintf(&msg, "queue: unknown queue '%s'", r->queue);
+		answer_error(done, conn, 400, msg, NULL);
+		free(msg);
 	} else if (done != NULL)
 		answer_error(done, conn, 503, UNAVAILABLE, NULL);
 	free(r);
-	free(body);
 }
 
 static struct api_req *

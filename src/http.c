@@ -42,6 +42,7 @@ static int	fail(struct http_parser *, int, const char *);
 static int	trailer_bytes(struct http_parser *, size_t);
 static void	grow_append(char **, size_t *, const char *, size_t);
 static void	request_clear(struct http_request *);
+static size_t	decimal(char *, unsigned long long);
 
 void
 http_parser_init(struct http_parser *p, size_t max_header, size_t max_body)
@@ -210,25 +211,48 @@ void
 http_response(struct http_buf *b, int status, const char *ctype,
     const char *body, size_t bodylen, int keep_alive, const char *extra)
 {
-	char	 head[512];
-	int	 n;
+	const char	*reason = route_reason(status);
+	char		 num[24];
 
-	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n", status,
-	    route_reason(status));
-	http_buf_append(b, head, (size_t)n);
+	/* Appends, not printf: this is every request's answer. */
+	http_buf_append(b, "HTTP/1.1 ", 9);
+	http_buf_append(b, num, decimal(num, (unsigned long long)
+	    (status > 0 ? status : 0)));
+	http_buf_append(b, " ", 1);
+	http_buf_append(b, reason, strlen(reason));
+	http_buf_append(b, "\r\n", 2);
 	if (ctype != NULL) {
 		http_buf_append(b, "Content-Type: ", 14);
 		http_buf_append(b, ctype, strlen(ctype));
 		http_buf_append(b, "\r\n", 2);
 	}
-	n = snprintf(head, sizeof(head), "Content-Length: %zu\r\n"
-	    "Connection: %s\r\n", bodylen, keep_alive ? "keep-alive" : "close");
-	http_buf_append(b, head, (size_t)n);
+	http_buf_append(b, "Content-Length: ", 16);
+	http_buf_append(b, num, decimal(num, bodylen));
+	if (keep_alive)
+		http_buf_append(b, "\r\nConnection: keep-alive\r\n", 26);
+	else
+		http_buf_append(b, "\r\nConnection: close\r\n", 21);
 	if (extra != NULL)
 		http_buf_append(b, extra, strlen(extra));
 	http_buf_append(b, "\r\n", 2);
 	if (body != NULL)
 		http_buf_append(b, body, bodylen);
+}
+
+/* v in decimal at buf (at least 21 bytes), no NUL; returns the length. */
+static size_t
+decimal(char *buf, unsigned long long v)
+{
+	char	tmp[24];
+	size_t	n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
 }
 
 /*

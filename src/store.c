@@ -160,6 +160,9 @@ static void	on_connect(const redisAsyncContext *, int);
 static void	on_fd(struct evloop *, int, int, void *);
 static void	on_conn_timeout(struct evloop *, void *);
 static void	on_retry_timer(struct evloop *, void *);
+static int	send_argv(redisAsyncContext *, struct req *, int,
+		    const char **, const size_t *);
+static size_t	resp_decimal(char *, size_t);
 static void	on_reply(redisAsyncContext *, void *, void *);
 static void	on_sub(redisAsyncContext *, void *, void *);
 static void	sub_send(struct store *);
@@ -626,13 +629,65 @@ req_send(struct store *s, redisAsyncContext *ac, struct req *q)
 		argv[n] = q->a.v[i];
 		len[n] = q->a.len[i];
 	}
-	rc = redisAsyncCommandArgv(ac, on_reply, q, n, argv, len) ==
-	    REDIS_OK ? 0 : -1;
+	rc = send_argv(ac, q, n, argv, len);
 	if (argv != sargv) {
 		free(argv);
 		free(len);
 	}
 	return rc;
+}
+
+/*
+ * The command in RESP, formatted here into one buffer: hiredis's
+ * redisAsyncCommandArgv() builds it with sdscatfmt() piece by piece,
+ * which cost more than everything else an enqueue does in the listener.
+ */
+static int
+send_argv(redisAsyncContext *ac, struct req *q, int argc,
+    const char **argv, const size_t *len)
+{
+	char	 sbuf[2048], *buf = sbuf;
+	size_t	 need = 16, n;
+	int	 i, rc;
+
+	for (i = 0; i < argc; i++)
+		need += len[i] + 32;
+	if (need > sizeof(sbuf))
+		buf = xmalloc(need);
+	buf[0] = '*';
+	n = 1 + resp_decimal(buf + 1, (size_t)argc);
+	for (i = 0; i < argc; i++) {
+		memcpy(buf + n, "\r\n$", 3);
+		n += 3;
+		n += resp_decimal(buf + n, len[i]);
+		memcpy(buf + n, "\r\n", 2);
+		n += 2;
+		memcpy(buf + n, argv[i], len[i]);
+		n += len[i];
+	}
+	memcpy(buf + n, "\r\n", 2);
+	n += 2;
+	rc = redisAsyncFormattedCommand(ac, on_reply, q, buf, n) == REDIS_OK ?
+	    0 : -1;
+	if (buf != sbuf)
+		free(buf);
+	return rc;
+}
+
+/* v in decimal at buf, no NUL; returns the length (at most 20). */
+static size_t
+resp_decimal(char *buf, size_t v)
+{
+	char	tmp[24];
+	size_t	n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
 }
 
 static void
@@ -703,13 +758,32 @@ static void
 args_key(struct args *a, const struct store *s, const char *queue,
     const char *what, const char *id)
 {
-	char	*k;
-	int	 n;
+	/* Pieces copied, not printf'd: an enqueue builds eight keys. */
+	const char	*part[7];
+	char		 sbuf[256], *k = sbuf;
+	size_t		 plen[7], need = 1, n = 0;
+	int		 i, np = 0;
 
-	n = xasprintf(&k, "%s:{%s}:%s%s%s", s->conf->redis_prefix, queue,
-	    what, id != NULL ? ":" : "", id != NULL ? id : "");
-	args_add(a, k, (size_t)n);
-	free(k);
+	part[np++] = s->conf->redis_prefix;
+	part[np++] = ":{";
+	part[np++] = queue;
+	part[np++] = "}:";
+	part[np++] = what;
+	if (id != NULL) {
+		part[np++] = ":";
+		part[np++] = id;
+	}
+	for (i = 0; i < np; i++)
+		need += plen[i] = strlen(part[i]);
+	if (need > sizeof(sbuf))
+		k = xmalloc(need);
+	for (i = 0; i < np; i++) {
+		memcpy(k + n, part[i], plen[i]);
+		n += plen[i];
+	}
+	args_add(a, k, n);
+	if (k != sbuf)
+		free(k);
 }
 
 /* The prefix of a queue's task hashes, for scripts that build their keys. */

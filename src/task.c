@@ -51,6 +51,8 @@ static int	check_target(const char *, const struct conf *, char *,
 static int	is_token(const char *);
 static int	is_reserved(const char *);
 static const char *echo(char *, size_t, const char *, size_t);
+static size_t	json_quoted_len(const char *);
+static size_t	json_quote(char *, const char *);
 
 int
 task_from_enqueue_json(struct task *t, const char *json, size_t len,
@@ -114,8 +116,9 @@ json_parse(const char *s, size_t len, const char *what, char *err,
 	}
 	if ((tok = json_tokener_new()) == NULL)
 		fatalx("json_tokener_new: out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
+	/* Not JSON_TOKENER_VALIDATE_UTF8: utf8_valid() above is stricter,
+	 * and checking every byte twice is a cost on every request. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, s, (int)len);
 	e = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
@@ -392,22 +395,95 @@ headers_from_object(struct task *t, struct json_object *obj, char *err,
 	return 0;
 }
 
+/*
+ * Written by hand rather than through a json-c object: this runs for
+ * every enqueue, and building, printing and freeing an object cost more
+ * than the rest of the task's parsing.  The output is json-c's plain
+ * form (no spaces, "/" unescaped).  A name that comes twice (not from a
+ * JSON object, which has each once) keeps its first place and its last
+ * value, as json_object_object_add() would.
+ */
 char *
 task_headers_to_json(const struct task *t)
 {
-	struct json_object	*obj;
-	char			*s;
-	size_t			 i;
+	char	*s;
+	size_t	 i, j, n, len = 3;
 
-	if ((obj = json_object_new_object()) == NULL)
-		fatalx("json_object_new_object: out of memory");
 	for (i = 0; i < t->nheaders; i++)
-		json_object_object_add(obj, t->headers[i].name,
-		    json_object_new_string(t->headers[i].value));
-	s = xstrdup(json_object_to_json_string_ext(obj,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(obj);
+		len += json_quoted_len(t->headers[i].name) +
+		    json_quoted_len(t->headers[i].value) + 2;
+	s = xmalloc(len);
+	n = 0;
+	s[n++] = '{';
+	for (i = 0; i < t->nheaders; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(t->headers[j].name, t->headers[i].name) == 0)
+				break;
+		if (j < i)
+			continue;
+		for (j = t->nheaders - 1; j > i; j--)
+			if (strcmp(t->headers[j].name, t->headers[i].name) == 0)
+				break;
+		if (n > 1)
+			s[n++] = ',';
+		n += json_quote(s + n, t->headers[i].name);
+		s[n++] = ':';
+		n += json_quote(s + n, t->headers[j].value);
+	}
+	s[n++] = '}';
+	s[n] = '\0';
 	return s;
+}
+
+/* The bytes json_quote() writes for s. */
+static size_t
+json_quoted_len(const char *s)
+{
+	size_t	len = 2;
+
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20)
+			len += strchr("\b\t\n\f\r", *s) != NULL ? 2 : 6;
+		else if (*s == '"' || *s == '\\')
+			len += 2;
+		else
+			len++;
+	}
+	return len;
+}
+
+/*
+ * s as a JSON string at out, escaped as json-c escapes (JSON's short
+ * forms, \u00XX for other control characters, UTF-8 as is); returns the
+ * bytes written, no NUL.
+ */
+static size_t
+json_quote(char *out, const char *s)
+{
+	static const char	hex[] = "0123456789abcdef";
+	const char		*e;
+	unsigned char		 c;
+	size_t			 n = 0;
+
+	out[n++] = '"';
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if (c == '"' || c == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)c;
+		} else if (c < 0x20 &&
+		    (e = strchr("\bb\tt\nn\ff\rr", c)) != NULL) {
+			out[n++] = '\\';
+			out[n++] = e[1];
+		} else if (c < 0x20) {
+			memcpy(out + n, "\\u00", 4);
+			out[n + 4] = hex[c >> 4];
+			out[n + 5] = hex[c & 0xf];
+			n += 6;
+		} else
+			out[n++] = (char)c;
+	}
+	out[n++] = '"';
+	return n;
 }
 
 /* From the task hash: the same rules as at enqueue; "" means none. */

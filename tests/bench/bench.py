@@ -972,7 +972,7 @@ def versions(b):
             ("libcurl", "hiredis", "json-c")),
         sh("redis-server --version | cut -d' ' -f1-3") +
         " (private, etc/redis-taskdispatcher.conf: appendonly yes, "
-        "appendfsync everysec, hash-max-ziplist-value 1024)",
+        "appendfsync everysec, hash-max-ziplist-value 8192)",
         sh("nginx -v 2>&1"),
         sh("wrk -v 2>&1 | cut -d' ' -f1-2"),
         sh("gcc --version"),

@@ -231,6 +231,37 @@ def test_pending_task_stores_nothing_extra(start_daemon, r):
     assert not [k for k in h if k.startswith("a:") or k == "hn"], h
 
 
+def test_waiting_task_fields_missing_read_as_zero(start_daemon, r):
+    """A waiting task's hash holds only what is not implied (no queue, no
+    zero or empty fields); /v1 and /v2 show those as 0 or empty."""
+    d = api_only(start_daemon)
+    tid = d.enqueue("http://127.0.0.1:1/x").json["task_id"]
+    hid = d.enqueue("http://127.0.0.1:1/h", headers={"X-K": "v"},
+                    body="b").json["task_id"]
+    h = r.hgetall(task_key("default", tid))
+    assert set(h) == {"id", "url", "method", "body", "state", "created",
+                      "eta", "attempts", "token"}, h
+    assert set(r.hgetall(task_key("default", hid))) == set(h) | {"headers"}
+    t = get(d, f"/v1/tasks/{tid}")
+    assert t["queue"] == "default" and t["state"] == "pending", t
+    assert t["attempts"] == 0 and t["last_status"] == 0, t
+    assert t["last_error"] == "" and "finished" not in t, t
+    assert t["headers"] == {} and t["body"] == "", t
+    assert get(d, f"/v1/tasks/{hid}")["headers"] == {"X-K": "v"}
+    lt = get(d, "/v1/queues/default/tasks?state=pending")["tasks"]
+    assert [x["id"] for x in lt] == [tid, hid], lt
+    assert all(x["attempts"] == 0 and x["last_status"] == 0 and
+               x["last_error"] == "" for x in lt), lt
+    v2 = d.request("GET", "/v2/projects/p/locations/l/queues/default/"
+                   f"tasks/{tid}")
+    assert v2.status == 200, v2
+    assert v2.json["dispatchCount"] == 0 and \
+        v2.json["responseCount"] == 0, v2.json
+    assert v2.json["dispatchDeadline"] == "600s", v2.json
+    assert "lastAttempt" not in v2.json and \
+        v2.json["httpRequest"]["headers"] == {}, v2.json
+
+
 def test_retry_dead_task(start_daemon, target, r):
     d = start_daemon({"dispatch.max_retries": 1})
     target.plan("/dead", [{"status": 500}, {"status": 500},

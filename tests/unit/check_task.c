@@ -783,7 +783,28 @@ static const struct {
 	    "{'X-U':'\xc3\xa9\xf0\x9f\x8e\x89'}" },
 	{ "empty value", "{'task':{'url':'http://a/','headers':{'X-E':''}}}",
 	    "{'X-E':''}" },
+	{ "control characters", "{'task':{'url':'http://a/','headers':"
+	    "{'X-C':'\\u0001\\b\\f\\u001f\\u007f'}}}",
+	    "{'X-C':'\\u0001\\b\\f\\u001f\x7f'}" },
 };
+
+/* A name given twice keeps its first place and its last value. */
+START_TEST(test_headers_to_json_twice)
+{
+	struct task_header	 h[] = {
+		{ "X-A", "1" }, { "X-B", "2" }, { "X-A", "3" }
+	};
+	struct task		 t;
+	char			*js;
+
+	memset(&t, 0, sizeof(t));
+	t.headers = h;
+	t.nheaders = TD_NELEM(h);
+	js = task_headers_to_json(&t);
+	ck_assert_str_eq(js, "{\"X-A\":\"3\",\"X-B\":\"2\"}");
+	free(js);
+}
+END_TEST
 
 START_TEST(test_headers_roundtrip)
 {
@@ -927,6 +948,7 @@ task_suite(void)
 	tcase_add_loop_test(tc, test_headers_from_json, 0,
 	    TD_NELEM(from_rows));
 	tcase_add_test(tc, test_headers_from_null);
+	tcase_add_test(tc, test_headers_to_json_twice);
 	tcase_add_test(tc, test_free);
 	suite_add_tcase(s, tc);
 	return s;
