@@ -73,7 +73,8 @@ enum kind {
 	KIND_DASH_BASE,		/* dash_base */
 	KIND_DASH_USERS,	/* dash_users */
 	KIND_DASH_USERS_FILE,	/* dash_users_file */
-	KIND_DASH_REDACT	/* dash_redact */
+	KIND_DASH_REDACT,	/* dash_redact */
+	KIND_DASH_HOSTS		/* dash_hosts */
 };
 
 struct conf_key {
@@ -146,6 +147,7 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_DASHBOARD, "users_file", KIND_DASH_USERS_FILE, 0, 0, 0 },
 	{ SECT_DASHBOARD, "read_only", KIND_BOOL, C(dash_read_only), 0, 1 },
 	{ SECT_DASHBOARD, "redact_headers", KIND_DASH_REDACT, 0, 0, 0 },
+	{ SECT_DASHBOARD, "allowed_hosts", KIND_DASH_HOSTS, 0, 0, 0 },
 	{ SECT_DASHBOARD, "session_timeout", KIND_DURATION,
 	    C(dash_session_ms), MS_PER_M, DMAX },
 
@@ -219,6 +221,8 @@ static int	 conf_dash_users(struct conf *, const char *, char *, size_t);
 static int	 conf_dash_user(struct conf *, const char *, size_t, char *,
 		    size_t);
 static int	 conf_dash_users_file(struct conf_ctx *);
+static int	 conf_words(const char *, char *, int, size_t, const char *,
+		    const char *, const char *, int *, char *, size_t);
 static int	 conf_dash_redact(struct conf *, const char *, char *, size_t);
 static int	 conf_dash_check(struct conf_ctx *);
 static size_t	 key_index(enum sect, const char *);
@@ -613,6 +617,13 @@ conf_value(struct conf *conf, const struct conf_key *k, void *base,
 		return 0;
 	case KIND_DASH_REDACT:
 		return conf_dash_redact(conf, value, msg, msglen);
+	case KIND_DASH_HOSTS:
+		/* Host names, IP literals ([v6]), each with or without :port */
+		return conf_words(value, &conf->dash_hosts[0][0],
+		    TD_DASH_HOSTS_MAX, TD_DASH_HOST_MAX,
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789.-:[]", "host", "a host name's characters, "
+		    "':' and [ ]", &conf->ndash_hosts, msg, msglen);
 	}
 	snprintf(msg, msglen, "unhandled key");
 	return -1;
@@ -1119,40 +1130,57 @@ conf_dash_users_file(struct conf_ctx *c)
  * characters of a header name plus * ? [ ] !.  Replaces the default list;
  * empty leaves only Authorization and Cookie, which are always masked.
  */
+/*
+ * A blank- or comma-separated list of words into *np (at most nmax) rows
+ * of dst, each wmax bytes wide, lowercased: every byte of a word from ok.
+ * what names a word and okdesc says what ok is, in the error.
+ */
 static int
-conf_dash_redact(struct conf *conf, const char *value, char *msg,
-    size_t msglen)
+conf_words(const char *value, char *dst, int nmax, size_t wmax,
+    const char *ok, const char *what, const char *okdesc, int *np,
+    char *msg, size_t msglen)
 {
-	static const char	ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~?[]";
-	size_t			len, i;
-	int			n = 0;
+	size_t	len, i;
+	int	n = 0;
 
 	for (;;) {
 		value += strspn(value, ", \t");
 		if (*value == '\0')
 			break;
 		len = strcspn(value, ", \t");
-		if (n >= TD_DASH_GLOBS_MAX) {
-			snprintf(msg, msglen, "too many patterns (at most %d)",
-			    TD_DASH_GLOBS_MAX);
+		if (n >= nmax) {
+			snprintf(msg, msglen, "too many %ss (at most %d)",
+			    what, nmax);
 			return -1;
 		}
-		if (len >= TD_DASH_GLOB_MAX || strspn(value, ok) < len) {
-			snprintf(msg, msglen, "invalid pattern '%.*s' (want "
-			    "at most %d of a header name's characters and "
-			    "* ? [ ])", (int)TD_MIN(len, 80), value,
-			    TD_DASH_GLOB_MAX - 1);
+		for (i = 0; i < len && strchr(ok, value[i]) != NULL; i++)
+			;
+		if (len >= wmax || i < len) {
+			snprintf(msg, msglen, "invalid %s '%.*s' (want at "
+			    "most %zu of %s)", what, (int)TD_MIN(len, 80),
+			    value, wmax - 1, okdesc);
 			return -1;
 		}
 		for (i = 0; i < len; i++)
-			conf->dash_redact[n][i] =
+			dst[(size_t)n * wmax + i] =
 			    (char)tolower((unsigned char)value[i]);
-		conf->dash_redact[n++][len] = '\0';
+		dst[(size_t)n++ * wmax + len] = '\0';
 		value += len;
 	}
-	conf->ndash_redact = n;
+	*np = n;
 	return 0;
+}
+
+/* Header-name globs: a header name's characters and * ? [ ]. */
+static int
+conf_dash_redact(struct conf *conf, const char *value, char *msg,
+    size_t msglen)
+{
+	return conf_words(value, &conf->dash_redact[0][0], TD_DASH_GLOBS_MAX,
+	    TD_DASH_GLOB_MAX, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~?[]",
+	    "pattern", "a header name's characters and * ? [ ]",
+	    &conf->ndash_redact, msg, msglen);
 }
 
 /* Settings of [dashboard] that only make sense together with others. */
@@ -1704,6 +1732,13 @@ dump_key(const struct conf *conf, const struct conf_key *k, const void *base,
 		for (n = 0, len = 0; n < conf->ndash_redact; n++)
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
 			    "%s%s", n > 0 ? " " : "", conf->dash_redact[n]);
+		break;
+	case KIND_DASH_HOSTS:
+		buf[0] = '\0';
+		for (n = 0, len = 0; n < conf->ndash_hosts && len < sizeof(buf);
+		    n++)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			    "%s%s", n > 0 ? " " : "", conf->dash_hosts[n]);
 		break;
 	case KIND_TARGETS:
 		l = (const struct netpolicy_list *)(const void *)p;

@@ -36,6 +36,8 @@
 #define TD_DASH_BASE_MAX 128	/* base_path incl. NUL */
 #define TD_DASH_GLOBS_MAX 32	/* redact_headers patterns */
 #define TD_DASH_GLOB_MAX 64	/* one pattern incl. NUL */
+#define TD_DASH_HOSTS_MAX 16	/* allowed_hosts entries */
+#define TD_DASH_HOST_MAX 256	/* one of them incl. NUL */
 /* The patterns redact_headers has unless set. */
 #define TD_DASH_REDACT_DEFAULT	"proxy-authorization x-api-key *token* " \
 	"*secret* *password*"
@@ -145,6 +147,8 @@ struct conf {
 	int		dash_read_only;		/* read_only = no */
 	char		dash_redact[TD_DASH_GLOBS_MAX][TD_DASH_GLOB_MAX];
 	int		ndash_redact;		/* redact_headers = ... */
+	char		dash_hosts[TD_DASH_HOSTS_MAX][TD_DASH_HOST_MAX];
+	int		ndash_hosts;		/* allowed_hosts = */
 	uint64_t	dash_session_ms;	/* session_timeout = 12h */
 
 	/*

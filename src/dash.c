@@ -16,9 +16,14 @@
  *
  * Logins are checked with crypt_r(3), which takes milliseconds by design
  * (yescrypt, SHA-512 rounds) and runs in the listener's loop: a login is
- * rare, and a second process would buy little for its complexity.  An
- * unknown user is hashed too, so that the time taken does not tell which
- * names exist.
+ * rare, and a second process would buy little for its complexity.  That
+ * loop also serves the API, so what a client who is not logged in can
+ * make it hash is bounded: the body and the password are short (SHA-512
+ * crypt hashes the password once per round: a megabyte would take the
+ * loop for seconds), and password logins share a token bucket, which
+ * also slows a guesser down.  An unknown user is hashed too, with the
+ * first user's setting (same method, same cost), so that the time taken
+ * does not tell which names exist.
  */
 #include <sys/socket.h>
 
@@ -45,6 +50,14 @@
 /* crypt_r's setting for an unknown user: hashed, never matched. */
 #define DUMMY_SETTING	"$6$tdUnknownUser$"
 #define BAD_LOGIN	"wrong user name, password or token"
+#define CSRF_MISSING	"missing X-TD-CSRF: 1 header"
+#define LOGIN_BODY_MAX	4096	/* a login's JSON body */
+#define PASSWORD_MAX	1024	/* longer is wrong, and never hashed */
+#define LOGIN_RATE	5	/* password logins a second, ... */
+#define LOGIN_BURST	20	/* ...and at once */
+#define LIMIT_LOG_MS	60000	/* "too many logins" at most this often */
+/* A session may be this much younger than the timeout: clock steps. */
+#define SESSION_SLACK_S	300
 
 enum auth {
 	AUTH_FAIL = 0,	/* needed and not given */
@@ -56,6 +69,8 @@ enum auth {
 struct dash {
 	const struct conf	*conf;
 	struct api		*api;
+	struct dash_bucket	 logins;	/* crypt_r calls */
+	uint64_t		 limit_logged;	/* last "too many" line */
 };
 
 /* A request forwarded to the api. */
@@ -64,7 +79,6 @@ struct dash_req {
 	void		*conn;
 	struct api_req	*areq;
 	const struct conf *conf;
-	int		 redact;	/* a task answer: mask headers */
 	int		 in_call;	/* inside api_handle_trusted() */
 	int		 answered;	/* ...and answered there */
 };
@@ -85,10 +99,12 @@ static void	login(struct dash *, const struct http_request *, int,
 		    api_done_fn *, void *);
 static int	login_check(const struct conf *, json_object *, char *,
 		    size_t, const char **);
+static int	is_json(const struct http_request *);
 static int	password_ok(const char *, const char *);
 static void	logout(struct dash *, const struct http_request *,
 		    api_done_fn *, void *);
 static const char *secure(const struct http_request *);
+static int	csrf_ok(const struct http_request *);
 static struct dash_req *forward(struct dash *, struct dash_match *,
 		    const struct http_request *, api_done_fn *, void *);
 static void	on_api(void *, int, const char *, const char *, size_t,
@@ -129,6 +145,14 @@ dash_handle(struct dash *d, const struct http_request *req, int fd,
 	struct dash_match	 m;
 	char			 allow[64];
 
+	if (!dashroute_host_ok(http_header_get(req, "Host"),
+	    d->conf->dash_hosts, d->conf->ndash_hosts,
+	    !auth_required(d->conf))) {
+		answer_error(done, conn, 403, "this dashboard does not answer "
+		    "to that host name: list it in [dashboard] allowed_hosts",
+		    NULL);
+		return NULL;
+	}
 	dashroute_match(d->conf->dash_base, req->method, req->target != NULL ?
 	    req->target : "", req->targetlen, &m);
 	if (m.status == 405) {
@@ -189,6 +213,7 @@ who(struct dash *d, const struct http_request *req, char *user,
 	const char		*h, *tok;
 	char			 cookie[DASH_TOKEN_MAX];
 	uint64_t		 expiry, now = now_s();
+	uint64_t		 ttl = conf->dash_session_ms / 1000;
 	size_t			 toklen;
 	int			 i, ok = 0;
 
@@ -203,7 +228,10 @@ who(struct dash *d, const struct http_request *req, char *user,
 	}
 	if ((h = http_header_get(req, "Cookie")) == NULL ||
 	    dashroute_cookie(h, DASH_COOKIE, cookie, sizeof(cookie)) == -1 ||
-	    dashroute_session_parse(cookie, user, userlen, &expiry) == -1) {
+	    dashroute_session_parse(cookie, user, userlen, &expiry) == -1 ||
+	    expiry > now + ttl + SESSION_SLACK_S) {
+		/* Too far ahead: made before session_timeout was cut. */
+		explicit_bzero(cookie, sizeof(cookie));
 		user[0] = '\0';
 		return AUTH_FAIL;
 	}
@@ -223,7 +251,10 @@ who(struct dash *d, const struct http_request *req, char *user,
 	return ok ? AUTH_COOKIE : AUTH_FAIL;
 }
 
-/* "Authorization: Bearer <t>": *tok and *len, or 0 when there is none. */
+/*
+ * "Authorization: Bearer <t>": *tok and *len, or 0 when there is none.
+ * Anything after the token makes it a wrong one (*len 0), as in api.c.
+ */
 static int
 bearer(const struct http_request *req, const char **tok, size_t *len)
 {
@@ -237,6 +268,8 @@ bearer(const struct http_request *req, const char **tok, size_t *len)
 	h += 6 + strspn(h + 6, " \t");
 	*tok = h;
 	*len = strcspn(h, " \t");
+	if (h[*len + strspn(h + *len, " \t")] != '\0')
+		*len = 0;
 	return 1;
 }
 
@@ -351,6 +384,20 @@ login(struct dash *d, const struct http_request *req, int fd,
 				    TD_DASH_BASE_MAX + 128];
 	uint64_t		 ttl = conf->dash_session_ms / 1000;
 
+	/*
+	 * JSON only: a form on another site can post text/plain, but not
+	 * application/json without a CORS preflight, which we never answer.
+	 */
+	if (!is_json(req)) {
+		answer_error(done, conn, 400, "Content-Type: want "
+		    "application/json", NULL);
+		return;
+	}
+	if (req->bodylen > LOGIN_BODY_MAX) {
+		answer_error(done, conn, 413, "body: too large for a login",
+		    NULL);
+		return;
+	}
 	body = req->body != NULL ? json_tokener_parse(req->body) : NULL;
 	if (body == NULL || !json_object_is_type(body, json_type_object)) {
 		json_object_put(body);
@@ -366,6 +413,23 @@ login(struct dash *d, const struct http_request *req, int fd,
 		json_object_object_add(o, "read_only",
 		    json_object_new_boolean(conf->dash_read_only));
 		answer_json(done, conn, 200, o, NULL);
+		return;
+	}
+	/* A token is compared, not hashed: only passwords cost. */
+	if ((!json_object_object_get_ex(body, "token", &o) ||
+	    !json_object_is_type(o, json_type_string)) &&
+	    !dashroute_bucket_take(&d->logins, util_mono_ms(), LOGIN_RATE,
+	    LOGIN_BURST)) {
+		json_object_put(body);
+		if (d->limit_logged == 0 || util_mono_ms() - d->limit_logged >=
+		    LIMIT_LOG_MS) {
+			peer_name(fd, peer, sizeof(peer));
+			log_warnx("dashboard: too many logins; refusing some "
+			    "peer=%s", peer);
+			d->limit_logged = util_mono_ms();
+		}
+		answer_error(done, conn, 429, "too many logins; try again "
+		    "in a moment", "Retry-After: 1\r\n");
 		return;
 	}
 	if (!login_check(conf, body, user, sizeof(user), &cred)) {
@@ -406,7 +470,7 @@ login_check(const struct conf *conf, json_object *body, char *user,
     size_t userlen, const char **cred)
 {
 	json_object	*ju, *jp, *jt;
-	const char	*name, *pw, *hash = DUMMY_SETTING;
+	const char	*name, *pw, *hash;
 	unsigned char	 given[TD_TOKEN_MAX];
 	size_t		 i, n;
 	int		 t, found = 0, ok;
@@ -439,15 +503,34 @@ login_check(const struct conf *conf, json_object *body, char *user,
 	for (i = 0; name[i] != '\0' && i + 1 < userlen; i++)
 		user[i] = name[i] > ' ' && name[i] < 0x7f ? name[i] : '?';
 	user[i] = '\0';
+	/* An unknown name costs what a known one does. */
+	hash = conf->ndash_users > 0 ? conf->dash_users[0].hash :
+	    DUMMY_SETTING;
 	for (t = 0; t < conf->ndash_users; t++)
 		if (strcmp(conf->dash_users[t].name, name) == 0) {
 			hash = conf->dash_users[t].hash;
 			found = 1;
 		}
+	if (strlen(pw) > PASSWORD_MAX)
+		return 0;
 	ok = password_ok(pw, hash) && found;
 	if (ok)
 		*cred = hash;
 	return ok;
+}
+
+/* "application/json", perhaps with parameters ("; charset=utf-8"). */
+static int
+is_json(const struct http_request *req)
+{
+	const char	*ct = http_header_get(req, "Content-Type");
+	size_t		 n = sizeof("application/json") - 1;
+
+	if (ct == NULL)
+		return 0;
+	ct += strspn(ct, " \t");
+	return strncasecmp(ct, "application/json", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
 }
 
 /* crypt_r(3) of pw with hash's setting gives hash itself. */
@@ -476,6 +559,11 @@ logout(struct dash *d, const struct http_request *req, api_done_fn *done,
 {
 	char	extra[TD_DASH_BASE_MAX + 128];
 
+	/* As any other POST under api/: no page elsewhere may log us out. */
+	if (!csrf_ok(req)) {
+		answer_error(done, conn, 403, CSRF_MISSING, NULL);
+		return;
+	}
 	snprintf(extra, sizeof(extra), "Set-Cookie: %s=; Path=%s; HttpOnly; "
 	    "SameSite=Strict; Max-Age=0%s\r\nCache-Control: no-store\r\n",
 	    DASH_COOKIE, d->conf->dash_base, secure(req));
@@ -495,6 +583,15 @@ secure(const struct http_request *req)
 	return p != NULL && strcasecmp(p, "https") == 0 ? "; Secure" : "";
 }
 
+/* "X-TD-CSRF: 1", which a page of another origin cannot send (no CORS). */
+static int
+csrf_ok(const struct http_request *req)
+{
+	const char	*h = http_header_get(req, "X-TD-CSRF");
+
+	return h != NULL && strcmp(h, "1") == 0;
+}
+
 /* api/v1/...: checked here, answered by the api as /v1/... */
 static struct dash_req *
 forward(struct dash *d, struct dash_match *m, const struct http_request *req,
@@ -503,7 +600,6 @@ forward(struct dash *d, struct dash_match *m, const struct http_request *req,
 	struct http_request	*copy;
 	struct dash_req		*r;
 	struct api_req		*areq;
-	const char		*csrf;
 	char			 user[TD_USER_MAX];
 	enum auth		 a = who(d, req, user, sizeof(user));
 	int			 mut = dashroute_mutating(req->method);
@@ -513,18 +609,15 @@ forward(struct dash *d, struct dash_match *m, const struct http_request *req,
 		answer_error(done, conn, 401, "log in first", NULL);
 		return NULL;
 	}
-	csrf = http_header_get(req, "X-TD-CSRF");
 	if (mut && d->conf->dash_read_only) {
 		free(m->target);
 		answer_error(done, conn, 403, "the dashboard is read-only",
 		    NULL);
 		return NULL;
 	}
-	if (mut && a != AUTH_BEARER && (csrf == NULL ||
-	    strcmp(csrf, "1") != 0)) {
+	if (mut && a != AUTH_BEARER && !csrf_ok(req)) {
 		free(m->target);
-		answer_error(done, conn, 403, "missing X-TD-CSRF: 1 header",
-		    NULL);
+		answer_error(done, conn, 403, CSRF_MISSING, NULL);
 		return NULL;
 	}
 	/* The api copies what it keeps: a shallow copy will do. */
@@ -536,7 +629,6 @@ forward(struct dash *d, struct dash_match *m, const struct http_request *req,
 	r->done = done;
 	r->conn = conn;
 	r->conf = d->conf;
-	r->redact = m->tasks;
 	r->in_call = 1;
 	areq = api_handle_trusted(d->api, copy, on_api, r);
 	r->in_call = 0;
@@ -550,7 +642,12 @@ forward(struct dash *d, struct dash_match *m, const struct http_request *req,
 	return r;
 }
 
-/* The api's answer, masked if it is a task's or a task list's. */
+/*
+ * The api's answer, masked.  Every JSON answer is, whatever its path or
+ * status: which answers carry task headers is the api's business, and it
+ * may change; masking one that carries none costs a parse.  One that
+ * cannot be parsed but may hold headers is not passed on.
+ */
 static void
 on_api(void *arg, int status, const char *ctype, const char *body,
     size_t len, const char *extra)
@@ -558,18 +655,32 @@ on_api(void *arg, int status, const char *ctype, const char *body,
 	struct dash_req	*r = arg;
 	api_done_fn	*done = r->done;
 	void		*conn = r->conn;
-	char		*masked = NULL;
+	char		*masked = NULL, *hdrs;
 	size_t		 mlen = 0;
+	int		 rc = 0;
 
-	if (r->redact && status == 200 && ctype == NULL && body != NULL)
-		masked = dashroute_redact(body, len, r->conf->dash_redact,
-		    r->conf->ndash_redact, &mlen);
+	if (ctype == NULL && body != NULL && len > 0)
+		rc = dashroute_redact(body, len, r->conf->dash_redact,
+		    r->conf->ndash_redact, &masked, &mlen);
 	if (r->in_call)
 		r->answered = 1;
 	else
 		free(r);
+	if (rc == -1 && memmem(body, len, "headers", 7) != NULL) {
+		log_warnx("dashboard: an api answer is not JSON; not sent "
+		    "status=%d", status);
+		answer_error(done, conn, 500, "cannot mask the answer", NULL);
+		return;
+	}
+	/*
+	 * Task bodies and URLs are for the operator: no cache along the way
+	 * keeps them, and no browser takes the JSON for something else.
+	 */
+	xasprintf(&hdrs, "Cache-Control: no-store\r\nX-Content-Type-Options: "
+	    "nosniff\r\n%s", extra != NULL ? extra : "");
 	done(conn, status, ctype, masked != NULL ? masked : body,
-	    masked != NULL ? mlen : len, extra);
+	    masked != NULL ? mlen : len, hdrs);
+	free(hdrs);
 	free(masked);
 }
 

@@ -13,6 +13,8 @@
  * credential, which makes a password change or a removed user end that
  * user's sessions with no revocation list.
  */
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -29,7 +31,11 @@
 #include "util.h"
 
 #define MAC_HEX		64	/* SHA-256, in hex */
-#define REDACT_DEPTH	8	/* how deep a "headers" object is looked for */
+/*
+ * How deep a "headers" object is looked for: as deep as json-c parses,
+ * so that none is ever left unmasked for being too deep.
+ */
+#define REDACT_DEPTH	JSON_TOKENER_DEFAULT_DEPTH
 
 static int	path_has_segment(const char *, size_t, const char *);
 static int	session_mac(const unsigned char *, const char *, uint64_t,
@@ -282,32 +288,64 @@ dashroute_header_secret(const char *name,
 	return 0;
 }
 
-char *
+int
 dashroute_redact(const char *json, size_t len,
-    const char (*globs)[TD_DASH_GLOB_MAX], int n, size_t *outlen)
+    const char (*globs)[TD_DASH_GLOB_MAX], int n, char **out,
+    size_t *outlen)
 {
 	json_tokener	*tok;
 	json_object	*o;
 	const char	*s;
-	size_t		 sl;
-	char		*out = NULL;
+	size_t		 sl, end;
+	int		 count;
 
-	if ((tok = json_tokener_new()) == NULL)
-		return NULL;
-	o = json_tokener_parse_ex(tok, json, (int)TD_MIN(len,
-	    (size_t)INT32_MAX));
+	*out = NULL;
+	*outlen = 0;
+	if (len > INT32_MAX || (tok = json_tokener_new()) == NULL)
+		return -1;
+	o = json_tokener_parse_ex(tok, json, (int)len);
+	/* All of it must be one document: no trailing bytes unmasked. */
+	end = o != NULL ? json_tokener_get_parse_end(tok) : len;
+	while (end < len && strchr(" \t\r\n", json[end]) != NULL &&
+	    json[end] != '\0')
+		end++;
+	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
+	    end != len)) {
+		json_object_put(o);
+		o = NULL;
+	}
 	json_tokener_free(tok);
 	if (o == NULL)
-		return NULL;
-	if (redact_walk(o, globs, n, 0) > 0) {
+		return -1;
+	if ((count = redact_walk(o, globs, n, 0)) > 0) {
 		s = json_object_to_json_string_length(o,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 		    &sl);
-		out = xstrndup(s, sl);
+		*out = xstrndup(s, sl);
 		*outlen = sl;
 	}
 	json_object_put(o);
-	return out;
+	return count;
+}
+
+int
+dashroute_bucket_take(struct dash_bucket *b, uint64_t now_ms, unsigned rate,
+    unsigned burst)
+{
+	uint64_t	max = (uint64_t)burst * 1000;
+
+	if (!b->primed || now_ms < b->last_ms) {
+		/* First use, or the clock went back: start full. */
+		b->primed = 1;
+		b->milli = max;
+	} else
+		b->milli = TD_MIN(max, b->milli + (now_ms - b->last_ms) *
+		    rate);
+	b->last_ms = now_ms;
+	if (b->milli < 1000)
+		return 0;
+	b->milli -= 1000;
+	return 1;
 }
 
 /*
@@ -349,4 +387,45 @@ redact_walk(json_object *o, const char (*globs)[TD_DASH_GLOB_MAX], int n,
 		}
 	}
 	return count;
+}
+
+int
+dashroute_host_ok(const char *host, const char (*allowed)[TD_DASH_HOST_MAX],
+    int n, int open)
+{
+	char		 name[TD_DASH_HOST_MAX], addr[16];
+	const char	*end;
+	size_t		 nlen;
+	int		 i;
+
+	if (host == NULL || *host == '\0')
+		return n == 0 && !open;
+	/* The name: up to the port, a [v6] literal with its brackets. */
+	if (*host == '[')
+		end = (end = strchr(host, ']')) != NULL ? end + 1 : host;
+	else
+		end = host + strcspn(host, ":");
+	nlen = (size_t)(end - host);
+	if (nlen == 0 || nlen >= sizeof(name) || (*end != '\0' &&
+	    (*end != ':' || end[1 + strspn(end + 1, "0123456789")] != '\0')))
+		return 0;
+	memcpy(name, host, nlen);
+	name[nlen] = '\0';
+	if (n > 0) {
+		for (i = 0; i < n; i++)
+			if (strcasecmp(allowed[i], host) == 0 ||
+			    strcasecmp(allowed[i], name) == 0)
+				return 1;
+		return 0;
+	}
+	if (!open)
+		return 1;
+	if (strcasecmp(name, "localhost") == 0 ||
+	    inet_pton(AF_INET, name, addr) == 1)
+		return 1;
+	if (name[0] == '[' && nlen > 2) {
+		name[nlen - 1] = '\0';
+		return inet_pton(AF_INET6, name + 1, addr) == 1;
+	}
+	return 0;
 }

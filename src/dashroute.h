@@ -39,7 +39,8 @@ struct dash_match {
 	char		*target;
 	size_t		 targetlen;
 	int		 tasks;		/* DASH_API: a path with a "tasks"
-					 * segment: its answer is redacted */
+					 * segment (for the log and tests:
+					 * every answer is masked) */
 };
 
 /*
@@ -81,6 +82,17 @@ int	dashroute_session_check(const unsigned char key[DASH_KEY_LEN],
 	    const char *token, const char *cred, uint64_t now);
 
 /*
+ * May a request naming host (its Host header, NULL if none) be served?
+ * With allowed_hosts set (n > 0): only those, each matching the whole
+ * Host or its name without the port.  Without: any host when a login is
+ * required; an open dashboard (open = 1) only under "localhost" or an
+ * IP literal, so a page elsewhere cannot reach it by pointing a name of
+ * its own at 127.0.0.1 (DNS rebinding).
+ */
+int	dashroute_host_ok(const char *host,
+	    const char (*allowed)[TD_DASH_HOST_MAX], int n, int open);
+
+/*
  * Is header name to be masked: Authorization, Cookie, or a match of one
  * of the n globs (fnmatch, case-insensitive)?
  */
@@ -88,13 +100,31 @@ int	dashroute_header_secret(const char *name,
 	    const char (*globs)[TD_DASH_GLOB_MAX], int n);
 
 /*
- * Mask the secret headers in a task answer: every "headers" object found
- * in the JSON document (a task, or the tasks of a list) gets "<redacted>"
- * for the value of each secret header.  Returns a new malloc'd document
- * (*outlen its length), or NULL when json is not JSON or has nothing to
- * mask: the caller passes it on as it was.
+ * Mask the secret headers in an API answer: every "headers" object found
+ * in the JSON document (a task, the tasks of a list, or anything else
+ * that holds one) gets "<redacted>" for the value of each secret header.
+ * Returns how many values were masked, with the new malloc'd document in
+ * *out (*outlen its length); 0 with *out NULL when there is nothing to
+ * mask (the caller passes the answer on as it was); -1 when json is not
+ * JSON, which the caller must not pass on if it might hold a header.
  */
-char	*dashroute_redact(const char *json, size_t len,
-	    const char (*globs)[TD_DASH_GLOB_MAX], int n, size_t *outlen);
+int	dashroute_redact(const char *json, size_t len,
+	    const char (*globs)[TD_DASH_GLOB_MAX], int n, char **out,
+	    size_t *outlen);
+
+/*
+ * A token bucket for the work an unauthenticated client can make us do
+ * (crypt(3) on a login): rate tokens a second, up to burst.  Time comes
+ * in as now_ms, so the tests drive it.
+ */
+struct dash_bucket {
+	uint64_t	last_ms;	/* when tokens was last topped up */
+	uint64_t	milli;		/* tokens, in thousandths */
+	int		primed;		/* 0: full at the first take */
+};
+
+/* Take one token: 1, or 0 when the bucket is empty. */
+int	dashroute_bucket_take(struct dash_bucket *, uint64_t now_ms,
+	    unsigned rate, unsigned burst);
 
 #endif

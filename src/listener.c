@@ -92,6 +92,7 @@ struct listener {
 	uint64_t		 quit_ms;
 	uint64_t		 quit_timer;
 	int			 nconns;
+	int			 ndash;		/* of them, the dashboard's */
 	LIST_HEAD(, conn)	 conns;
 };
 
@@ -128,6 +129,8 @@ static void	on_accept_timer(struct evloop *, void *);
 static void	accept_pause(struct listener *);
 static void	accept_resume(struct listener *);
 static void	conn_new(struct listener *, int, int);
+static int	dash_max(const struct listener *);
+static struct conn *conn_oldest_idle_dash(struct listener *);
 static void	on_conn(struct evloop *, int, int, void *);
 static int	conn_read(struct conn *);
 static int	conn_drain(struct conn *);
@@ -250,6 +253,19 @@ on_accept(struct evloop *ev, int fd, int events, void *arg)
 			return;
 		}
 		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/*
+		 * Past its share the dashboard makes room among its own
+		 * connections or none: never at the API's expense.  One
+		 * refused is closed at once, not left in the backlog, which
+		 * would wake us again and again.
+		 */
+		if (cfd >= 0 && ls->dash && l->ndash >= dash_max(l) &&
+		    (victim = conn_oldest_idle_dash(l)) == NULL) {
+			log_debug("dashboard connections at %d; refusing fd=%d",
+			    l->ndash, cfd);
+			close(cfd);
+			continue;
+		}
 		if (cfd >= 0) {
 			if (victim != NULL) {
 				log_debug("max_connections reached; closing "
@@ -273,6 +289,30 @@ on_accept(struct evloop *ev, int fd, int events, void *arg)
 		}
 		return;
 	}
+}
+
+/*
+ * The dashboard's connections may take a quarter of max_connections: a
+ * browser opens a few, and a flood on the dashboard's port must leave the
+ * API most of its room.
+ */
+static int
+dash_max(const struct listener *l)
+{
+	return TD_MAX(1, l->conf->max_connections / 4);
+}
+
+/* The idle dashboard connection least recently active, or NULL. */
+static struct conn *
+conn_oldest_idle_dash(struct listener *l)
+{
+	struct conn	*c, *oldest = NULL;
+
+	LIST_FOREACH(c, &l->conns, entry)
+		if (c->dash && conn_idle(c) && !c->closing && (oldest ==
+		    NULL || c->active_ms < oldest->active_ms))
+			oldest = c;
+	return oldest;
 }
 
 static void
@@ -339,6 +379,7 @@ conn_new(struct listener *l, int fd, int dash)
 	http_parser_init(&c->parser, l->conf->max_header, l->conf->max_body);
 	LIST_INSERT_HEAD(&l->conns, c, entry);
 	l->nconns++;
+	l->ndash += dash;
 	conn_update(c);
 }
 
@@ -707,6 +748,7 @@ conn_close(struct conn *c)
 	http_buf_free(&c->out);
 	free(c->in);
 	LIST_REMOVE(c, entry);
+	l->ndash -= c->dash;
 	free(c);
 	l->nconns--;
 	accept_resume(l);

@@ -64,6 +64,17 @@ const enc = encodeURIComponent;
 const PROPS = {value: 1, checked: 1, disabled: 1, hidden: 1, selected: 1,
     indeterminate: 1, required: 1};
 
+/* Attributes that load or run what they name: never a scheme of ours. */
+const URL_ATTRS = {href: 1, src: 1, action: 1, formaction: 1,
+    'xlink:href': 1, srcdoc: 1};
+
+/*
+ * Set what a says on el.  Server strings only ever become text or plain
+ * attribute values: an on* key is a listener (a function) or nothing,
+ * never an inline handler, and a URL attribute is a same-document or
+ * relative one ("#/tasks/ID", "app.css"), never "javascript:" or another
+ * origin, whatever a task's URL or a queue's name says.
+ */
 function attrs(el, a) {
 	for (const k in a || {}) {
 		const v = a[k];
@@ -75,14 +86,26 @@ function attrs(el, a) {
 			el.setAttribute('data-test', v);
 		else if (k === 'text')
 			el.textContent = v;
-		else if (k.startsWith('on') && typeof v === 'function')
-			el.addEventListener(k.slice(2), v);
-		else if (PROPS[k])
+		else if (/^on/i.test(k)) {
+			if (typeof v === 'function')
+				el.addEventListener(k.slice(2), v);
+		} else if (PROPS[k])
 			el[k] = v;
+		else if (URL_ATTRS[k.toLowerCase()] && !safeUrl(String(v)))
+			continue;
 		else
 			el.setAttribute(k, v === true ? '' : String(v));
 	}
 	return el;
+}
+
+/*
+ * "#...", or a relative path with no scheme and no authority.  Browsers
+ * drop tabs and newlines from a URL ("java\tscript:"): so do we first.
+ */
+function safeUrl(u) {
+	const t = u.replace(/[\u0000-\u0020]/g, '');
+	return t.startsWith('#') || !/^([a-z][a-z0-9+.-]*:|[\\/]{2})/i.test(t);
 }
 
 function add(el, kids) {

@@ -458,6 +458,58 @@ const SCENARIOS = {
 		return res;
 	},
 
+	/* Server strings that look like markup stay text: a task whose URL,
+	 * headers, body and last error hold HTML, and hash routes that name
+	 * a queue or a task with it.  Nothing runs (window.__xss stays
+	 * unset), no element or inline handler appears, and the page logs
+	 * no CSP refusal (page_errors).  args: queue, state, task. */
+	async hostile(browser, a) {
+		const res = {};
+		const page = await newPage(browser);
+		const probe = async () => await page.evaluate(() => {
+			let handlers = 0;
+			for (const el of document.querySelectorAll('*'))
+				for (const at of el.attributes)
+					if (/^on/i.test(at.name))
+						handlers++;
+			return {xss: window.__xss === undefined ? null :
+			    String(window.__xss), handlers: handlers,
+			    injected: document.querySelectorAll('main img, ' +
+			    'main iframe, main script, main object, main embed, ' +
+			    'main svg [onload], main b, main a[href^="javascript"]')
+			    .length};
+		});
+		step = 'the task';
+		await go(page, '#/tasks/' + encodeURIComponent(a.task));
+		await page.locator(sel('task-page')).waitFor();
+		await page.locator(sel('header-row')).first().waitFor();
+		res.url = await text(page, 'task-field-url');
+		res.headers = await page.locator(sel('task-headers')).innerText();
+		res.body = await text(page, 'task-body');
+		res.task = await probe();
+		step = 'the queue list';
+		await go(page, '#/queues/' + encodeURIComponent(a.queue) +
+		    '?state=' + a.state);
+		await page.locator(`${sel('task-row')}[data-id="${a.task}"]`)
+		    .waitFor();
+		res.row = (await page.locator(`${sel('task-row')}` +
+		    `[data-id="${a.task}"]`).innerText()).trim();
+		res.list = await probe();
+		step = 'hash routes that hold markup';
+		res.routes = [];
+		for (const h of ['#/queues/<img src=x onerror=window.__xss=5>',
+		    '#/queues/' + encodeURIComponent(
+		    '<img src=x onerror=window.__xss=6>'),
+		    '#/tasks/<svg onload=window.__xss=7>',
+		    '#/tasks/' + encodeURIComponent('"><b>bold</b>')]) {
+			await go(page, h);
+			await page.waitForTimeout(300);
+			res.routes.push(await probe());
+		}
+		await page.context().close();
+		return res;
+	},
+
 	/* read_only: no mutating control anywhere, and the forwarder refuses
 	 * a POST even with the CSRF header.  args: queue, task. */
 	async readonly(browser, a) {

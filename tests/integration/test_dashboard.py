@@ -450,3 +450,30 @@ def test_base_path(dash, r, target):
     assert ds.request("GET", "/").status == 404
     assert ds.get("app.js").status == 200
     assert ds.request("GET", "/app.js").status == 404
+
+
+def test_hostile_strings_stay_text(dash, r, target):
+    """Markup in a task's URL, header names and values and body, and in
+    hash routes, is shown as text: nothing runs, no element or inline
+    handler is made, and the page reports no error (a CSP refusal would
+    be one)."""
+    ds = dash()
+    d = ds.d
+    # No blanks in a URL: "/" separates the attributes as well.
+    url = "http://127.0.0.1:1/<img/src=x/onerror=window.__xss=1>?a=\"'<b>"
+    tid = enqueue(d, "low", url, delay=3600, headers={
+        "X-Evil": "<script>window.__xss=2</script>",
+        "X-Img": "\"><img src=x onerror=window.__xss=3>"},
+        body="<svg onload=window.__xss=4></svg>")
+    res = ds.run("hostile", {"queue": "low", "state": "scheduled",
+                             "task": tid})
+    for where_ in ("task", "list"):
+        assert res[where_] == {"xss": None, "handlers": 0, "injected": 0}, \
+            (where_, res)
+    for probe in res["routes"]:
+        assert probe == {"xss": None, "handlers": 0, "injected": 0}, res
+    assert res["url"] == url
+    assert "<script>window.__xss=2</script>" in res["headers"]
+    assert "\"><img src=x onerror=window.__xss=3>" in res["headers"]
+    assert res["body"] == "<svg onload=window.__xss=4></svg>"
+    assert "<img/src=x/onerror=window.__xss=1>" in res["row"]

@@ -478,3 +478,352 @@ def test_signal_hup_pid_is_master(start_daemon):
     wait_for(lambda: len(d.pids("listener")) == 1)
     for _ in range(5):
         assert dreq(port, "GET", "/api/session").status == 200
+
+
+def test_login_bounds_and_rate(start_daemon):
+    """What an unauthenticated client can make the listener hash is
+    bounded: a login must be JSON, short, with a short password, and
+    password logins share a token bucket (429 past it).  SHA-512 crypt
+    hashes the password once per round: a long one would hold the loop
+    that also serves the API for seconds."""
+    d, port = start_dash(start_daemon, {
+        "dashboard.users": f"alice:{crypt_hash(PASSWORD)}",
+        "server.api_tokens": TOKEN})
+    # Not JSON (a cross-site form can post text/plain): refused.
+    resp = dreq(port, "POST", "/api/login",
+                b'{"user":"alice","password":"x"}',
+                {"Content-Type": "text/plain"})
+    assert resp.status == 400, resp
+    assert "application/json" in resp.json["error"]["message"]
+    # A body past 4 KB: 413, never parsed.
+    resp = dreq(port, "POST", "/api/login",
+                {"user": "alice", "password": "p" * 5000})
+    assert resp.status == 413, resp
+    assert resp.json["error"]["code"] == 413
+    # A password past 1 KB is wrong without being hashed.
+    resp = dreq(port, "POST", "/api/login",
+                {"user": "alice", "password": "p" * 2000})
+    assert resp.status == 401, resp
+    # A megabyte, as max_body allows elsewhere: 413 too.
+    resp = dreq(port, "POST", "/api/login",
+                {"user": "nobody", "password": "p" * 1000000})
+    assert resp.status == 413, resp
+    # The bucket: 20 at once, then 5 a second.
+    statuses = [dreq(port, "POST", "/api/login",
+                     {"user": "alice", "password": f"guess{i}"}).status
+                for i in range(40)]
+    assert set(statuses) <= {401, 429}, statuses
+    assert statuses.count(429) > 0, statuses
+    limited = dreq(port, "POST", "/api/login",
+                   {"user": "alice", "password": "guess"})
+    if limited.status == 429:
+        assert limited.header("Retry-After") == "1"
+        assert limited.json["error"]["status"] == "RESOURCE_EXHAUSTED"
+    # Tokens are compared, not hashed: never limited.
+    resp, cookie = login(port, token=TOKEN)
+    assert resp.json["user"] == "token"
+    wait_for(lambda: "dashboard: too many logins; refusing some" in d.log())
+    assert "guess" not in d.log() and PASSWORD not in d.log()
+    # The bucket refills: alice gets in again.
+    wait_for(lambda: dreq(port, "POST", "/api/login", {
+        "user": "alice", "password": PASSWORD}).status == 200)
+
+
+def test_bearer_with_junk_is_refused(start_daemon):
+    d, port = start_dash(start_daemon, {"server.api_tokens": TOKEN})
+    for value in (f"Bearer {TOKEN} extra", f"Bearer {TOKEN}x", "Bearer",
+                  f"Basic {TOKEN}"):
+        resp = dreq(port, "GET", "/api/v1/stats",
+                    headers={"Authorization": value})
+        assert resp.status == 401, (value, resp)
+    assert dreq(port, "GET", "/api/v1/stats", headers={
+        "Authorization": f"bearer  {TOKEN} "}).status == 200
+
+
+def test_session_timeout_cut_ends_longer_sessions(start_daemon):
+    """A session made under a longer session_timeout ends when a reload
+    cuts it: its expiry is more than the new timeout ahead."""
+    hash_ = crypt_hash(PASSWORD)
+    d, port = start_dash(start_daemon, {"dashboard.users": f"alice:{hash_}"})
+    _, cookie = login(port, user="alice", password=PASSWORD)
+    d.write_config({"dashboard.listen": f"127.0.0.1:{port}",
+                    "dashboard.users": f"alice:{hash_}",
+                    "dashboard.session_timeout": "1m",
+                    "workers.count": 0})
+    d.sighup()
+    wait_for(lambda: "reload: config OK, generation 2" in d.log())
+    wait_for(lambda: dreq(port, "GET", "/api/v1/stats",
+                          headers={"Cookie": cookie}).status == 401)
+    _, fresh = login(port, user="alice", password=PASSWORD)
+    assert "Max-Age=60" in dreq(port, "POST", "/api/login", {
+        "user": "alice", "password": PASSWORD}).header("Set-Cookie")
+    assert dreq(port, "GET", "/api/v1/stats",
+                headers={"Cookie": fresh}).status == 200
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE",
+                                    "OPTIONS", "PURGE", "MKCOL", "LOCK"])
+def test_read_only_every_method(start_daemon, r, method):
+    """Every method but GET and HEAD is refused in read-only mode, with a
+    bearer token (no CSRF needed) too, whatever the path."""
+    d, port = start_dash(start_daemon, {"dashboard.read_only": "yes",
+                                        "server.api_tokens": TOKEN})
+    auth = {"Authorization": f"Bearer {TOKEN}", "X-TD-CSRF": "1"}
+    tid = d.request("POST", "/v1/enqueue", {"task": {
+        "url": "http://127.0.0.1:1/x"}, "delay": 3600},
+        auth).json["task_id"]
+    for path in ("/api/v1/queues/default:pause", f"/api/v1/tasks/{tid}",
+                 f"/api/v1/tasks/{tid}:retry",
+                 "/api/v1/queues/default/tasks:delete?x=1",
+                 "/api/v1/queues/default:purge", "/api/v1/enqueue"):
+        resp = dreq(port, method, path, b'{"state":"scheduled"}', auth)
+        assert resp.status == 403, (method, path, resp)
+        assert resp.json["error"]["status"] == "PERMISSION_DENIED"
+    assert r.hgetall(task_key("default", tid))
+    q = dreq(port, "GET", "/api/v1/queues/default", headers=auth).json
+    assert q.get("state", "running") != "paused", q
+
+
+def test_no_way_around_base_path_or_to_other_routes(start_daemon):
+    """Only base_path + api/v1/ reaches the API, and only its /v1 routes:
+    not /health, /metrics or /v2, however the path is spelt."""
+    d, port = start_dash(start_daemon, {"dashboard.base_path": "/tasks/",
+                                        "server.api_tokens": TOKEN})
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert dreq(port, "GET", "/tasks/api/v1/stats",
+                headers=auth).status == 200
+    for path in ("/api/v1/stats", "/tasksX/api/v1/stats",
+                 "/tasks/../tasks/api/v1/stats", "/tasks//api/v1/stats",
+                 "/tasks/%61pi/v1/stats", "/tasks/api%2Fv1/stats",
+                 "/tasks/api/v1/../../../health", "/tasks/api/v1/../metrics",
+                 "/tasks/api/v1//health", "/tasks/api/v1/%2e%2e/metrics",
+                 "/tasks/api/v1/../v2/projects/p/locations/l/queues",
+                 "/tasks/api/v1/projects/p/locations/l",
+                 "/tasks/api/v1/queues/%64efault", "/TASKS/api/v1/stats",
+                 "/tasks/api/V1/stats", "/health", "/metrics",
+                 "/tasks/api/health", "/tasks/health", "/tasks/metrics"):
+        resp = dreq(port, "GET", path, headers=auth)
+        assert resp.status == 404, (path, resp)
+        assert resp.json["error"]["status"] == "NOT_FOUND", (path, resp)
+        assert b"taskdispatcher_" not in resp.body
+
+
+def test_redaction_all_answers(start_daemon, r):
+    """Masked in every answer that carries the task's headers, whatever
+    the case of the header's name, and never in Redis."""
+    d, port = start_dash(start_daemon, {
+        "dashboard.redact_headers": "*secret*"})
+    headers = {"authorization": "s3cr3t-a", "COOKIE": "s3cr3t-b",
+               "X-My-SeCrEt": "s3cr3t-c", "X-Fine": "ok"}
+    tid = d.enqueue("http://127.0.0.1:1/r", headers=headers,
+                    delay=3600).json["task_id"]
+    for path in (f"/api/v1/tasks/{tid}",
+                 f"/api/v1/queues/default/tasks/{tid}",
+                 "/api/v1/queues/default/tasks?state=scheduled",
+                 "/api/v1/queues/default", "/api/v1/queues",
+                 "/api/v1/stats"):
+        resp = dreq(port, "GET", path)
+        assert resp.status == 200, (path, resp)
+        assert b"s3cr3t" not in resp.body, (path, resp.body)
+    h = dreq(port, "GET", f"/api/v1/tasks/{tid}").json["headers"]
+    assert {k.lower(): v for k, v in h.items()} == {
+        "authorization": "<redacted>", "cookie": "<redacted>",
+        "x-my-secret": "<redacted>", "x-fine": "ok"}
+    # The answers of actions that name the task carry no secret either.
+    csrf = {"X-TD-CSRF": "1"}
+    for method, path, body in (
+            ("POST", f"/api/v1/tasks/{tid}:retry", b""),
+            ("POST", "/api/v1/queues/default/tasks:retry",
+             b'{"ids":["%s"]}' % tid.encode()),
+            ("DELETE", f"/api/v1/tasks/{tid}", b"")):
+        resp = dreq(port, method, path, body, csrf)
+        assert b"s3cr3t" not in resp.body, (path, resp.body)
+    assert d.request("GET", "/health").status == 200
+
+
+def test_embed_assets_reproducible_and_names(srcdir, tdir):
+    """build-aux/embed-assets: the same bytes whatever the directory it
+    runs from and the order its files come in; a blank in a directory's
+    name is no problem; a name that cannot be served as it is (a blank,
+    a quote, a glob character, a leading dot), a missing file and two
+    files of one name stop it; editor leftovers are left out."""
+    script = os.path.join(srcdir, "build-aux/embed-assets")
+    d = os.path.join(str(tdir), "in dir")
+    os.makedirs(os.path.join(d, "sub"))
+    for name, data in (("b.js", b"x"), ("a.css", b"\x00\xff\n"),
+                       ("empty.txt", b""), ("c.svg~", b"old")):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+
+    def run(out, files, cwd=None):
+        return subprocess.run(["sh", script, out] + files, cwd=cwd,
+                              capture_output=True)
+
+    files = [os.path.join(d, n) for n in ("b.js", "a.css", "empty.txt",
+                                          "c.svg~", "sub")]
+    one, two = (os.path.join(str(tdir), n) for n in ("one.c", "two.c"))
+    assert run(one, files).returncode == 0
+    rel = [os.path.relpath(f, d) for f in reversed(files)]
+    assert run(two, rel, cwd=d).returncode == 0
+    text = open(one).read()
+    assert text == open(two).read()
+    assert [m for m in re.findall(r'\{ "([^"]+)"', text)] == [
+        "a.css", "b.js", "empty.txt"]
+    assert "c.svg" not in text and "in dir" not in text
+    for bad in ("sp ace.js", 'q"uote.js', "*.js", ".hidden", "a$b.js"):
+        p = os.path.join(d, bad)
+        with open(p, "w") as f:
+            f.write("x")
+        res = run(one, [p])
+        assert res.returncode == 65, (bad, res)
+        assert b"want a name of" in res.stderr
+        os.unlink(p)
+    res = run(one, [os.path.join(d, "missing.js")])
+    assert res.returncode == 66 and b"not a readable file" in res.stderr
+    with open(os.path.join(d, "sub", "b.js"), "w") as f:
+        f.write("y")
+    res = run(one, [os.path.join(d, "b.js"), os.path.join(d, "sub", "b.js")])
+    assert res.returncode == 65 and b"a second file named b.js" in res.stderr
+    # A failed run leaves the last good output and no temporary file.
+    assert open(one).read() == text
+    assert not [f for f in os.listdir(str(tdir)) if ".tmp" in f]
+
+
+def test_connection_gone_before_the_store_answers(start_daemon, r):
+    """A dashboard request waiting for Redis whose client resets the
+    connection: the request is cancelled (dash_cancel) and the answer
+    that comes later goes nowhere.  Under the sanitizers a use after free
+    in the wrapper would show here; in any build the listener lives on."""
+    import socket
+    import struct
+    import time
+    d, port = start_dash(start_daemon)
+    tid = d.enqueue("http://127.0.0.1:1/x", delay=3600,
+                    headers={"Authorization": "s3cr3t"}).json["task_id"]
+    listener = d.pids("listener")
+    reqs = [f"GET /api/v1/tasks/{tid} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+            "GET /api/v1/queues/default/tasks?state=scheduled HTTP/1.1\r\n"
+            "Host: 127.0.0.1\r\n\r\n",
+            "GET /api/v1/stats HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+            "POST /api/v1/queues/default/tasks:retry HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "X-TD-CSRF: 1\r\nContent-Type: application/json\r\n"
+            "Content-Length: 19\r\n\r\n{\"state\":\"retry\"}\r\n",
+            "POST /api/v1/enqueue HTTP/1.1\r\nHost: 127.0.0.1\r\nX-TD-CSRF: 1\r\n"
+            "Content-Length: 29\r\n\r\n{\"task\":{\"url\":\"http://a/b\"}}"]
+    before = len(r.keys("*"))
+    for rounds in range(3):
+        r.execute("CLIENT", "PAUSE", "1000", "ALL")
+        socks = []
+        for raw in reqs:
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(raw.encode())
+            socks.append(s)
+        # Nothing to poll: the listener reads and asks Redis, which holds
+        # the question.  Then each client resets (the listener sees the
+        # error at once) while its request waits.
+        time.sleep(0.3)
+        for s in socks:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack("ii", 1, 0))
+            s.close()
+    wait_for(lambda: dreq(port, "GET", f"/api/v1/tasks/{tid}").status
+             == 200)
+    # The enqueues ran though no one was left to hear: they were pending.
+    wait_for(lambda: len(r.keys("*")) > before)
+    assert "/api/v1/enqueue" not in d.log()
+    resp = dreq(port, "GET", f"/api/v1/tasks/{tid}")
+    assert b"s3cr3t" not in resp.body
+    assert d.pids("listener") == listener
+    assert "AddressSanitizer" not in d.log()
+    assert "runtime error" not in d.log()
+
+
+def test_logout_wants_csrf_and_answers_are_not_cached(start_daemon):
+    """Logout is a POST under api/ like the rest: without X-TD-CSRF a page
+    elsewhere could log the operator out.  Every forwarded answer says
+    no-store and nosniff: task bodies stay out of caches."""
+    d, port = start_dash(start_daemon, {
+        "dashboard.users": f"alice:{crypt_hash(PASSWORD)}"})
+    _, cookie = login(port, user="alice", password=PASSWORD)
+    resp = dreq(port, "POST", "/api/logout", b"", {"Cookie": cookie})
+    assert resp.status == 403, resp
+    assert resp.header("Set-Cookie") is None
+    assert resp.json["error"]["message"] == "missing X-TD-CSRF: 1 header"
+    for path in ("/api/v1/stats", "/api/v1/tasks/nosuch",
+                 "/api/v1/queues/nosuch"):
+        resp = dreq(port, "GET", path, headers={"Cookie": cookie})
+        assert resp.header("Cache-Control") == "no-store", (path, resp)
+        assert resp.header("X-Content-Type-Options") == "nosniff"
+    # An answer with headers of its own keeps them (405: Allow).
+    resp = dreq(port, "PUT", "/api/v1/stats", b"",
+                {"Cookie": cookie, "X-TD-CSRF": "1"})
+    assert resp.status == 405 and resp.header("Allow") == "GET"
+    assert resp.header("Cache-Control") == "no-store"
+
+
+def test_dashboard_takes_a_quarter_of_max_connections(start_daemon):
+    """A flood on the dashboard's port leaves the API its room: the
+    dashboard's connections are held to a quarter of max_connections
+    (here 2 of 8), and busy ones are never closed to make room."""
+    import socket
+    d, port = start_dash(start_daemon, {"server.max_connections": 8})
+    held = []
+    for _ in range(6):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET /api/v1/stats HTTP/1.1\r\nHost: x\r\n")  # unfinished
+        held.append(s)
+
+    def refused():
+        n = 0
+        for s in held:
+            s.settimeout(0.05)
+            try:
+                if s.recv(1) == b"":
+                    n += 1
+            except socket.timeout:
+                pass
+            except OSError:
+                n += 1
+        return n >= 4
+    wait_for(refused)
+    # The API still has room for several at once.
+    api = []
+    for _ in range(5):
+        c = socket.create_connection(("127.0.0.1", d.port))
+        api.append(c)
+    for c in api:
+        c.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        c.settimeout(5)
+        assert c.recv(12).startswith(b"HTTP/1.1 200")
+        c.close()
+    for s in held:
+        s.close()
+    wait_for(lambda: dreq(port, "GET", "/api/v1/stats").status == 200)
+
+
+def test_open_dashboard_answers_only_to_local_names(start_daemon):
+    """An open dashboard (no users, no tokens) answers only under
+    localhost or an IP literal: a page elsewhere that points a name of
+    its own at 127.0.0.1 (DNS rebinding) gets 403, even with the CSRF
+    header it could then send.  allowed_hosts names the others."""
+    d, port = start_dash(start_daemon)
+    for host in ("evil.example", f"evil.example:{port}",
+                 "127.0.0.1.nip.io"):
+        r = dreq(port, "POST", "/api/v1/queues/default:pause", b"",
+                 {"Host": host, "X-TD-CSRF": "1"})
+        assert r.status == 403, (host, r)
+        assert "allowed_hosts" in r.json["error"]["message"], r
+        assert dreq(port, "GET", "/", headers={"Host": host}).status == 403
+    assert d.request("GET", "/v1/queues/default").json["state"] == "running"
+    for host in (f"127.0.0.1:{port}", "localhost", f"[::1]:{port}"):
+        assert dreq(port, "GET", "/api/session",
+                    headers={"Host": host}).status == 200, host
+
+    d.write_config({"dashboard.listen": f"127.0.0.1:{port}",
+                    "workers.count": 0,
+                    "dashboard.allowed_hosts": "tasks.example.com"})
+    d.sighup()
+    wait_for(lambda: dreq(port, "GET", "/api/session", headers={
+        "Host": "tasks.example.com"}).status == 200)
+    assert dreq(port, "GET", "/api/session",
+                headers={"Host": f"127.0.0.1:{port}"}).status == 403

@@ -835,6 +835,9 @@ static const struct {
 	{ "dash redact", "[dashboard]\nredact_headers = x-a x/b\n",
 	    "2: [dashboard] redact_headers: invalid pattern 'x/b' (want at "
 	    "most 63 of a header name's characters and * ? [ ])" },
+	{ "dash hosts", "[dashboard]\nallowed_hosts = a.example a/b\n",
+	    "2: [dashboard] allowed_hosts: invalid host 'a/b' (want at most "
+	    "255 of a host name's characters, ':' and [ ])" },
 	{ "dash session short", "[dashboard]\nsession_timeout = 59s\n",
 	    "2: [dashboard] session_timeout: 59s is out of range (1m to "
 	    "36500d)" },
@@ -1457,6 +1460,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c.dash_redact[0], "proxy-authorization");
 	ck_assert_str_eq(c.dash_redact[4], "*password*");
 	ck_assert_uint_eq(c.dash_session_ms, 12 * H);
+	ck_assert_int_eq(c.ndash_hosts, 0);
 	ck_assert_int_eq(c.nqueues, 3);
 	for (i = 0; i < c.nqueues; i++) {
 		ck_assert_int_eq(c.queues[i].dynamic, 0);
@@ -1560,6 +1564,21 @@ write_file(char *path, size_t len, const char *text)
  * Dashboard users: inline ones first, then the file's; the dump shows
  * no hash, and a bad line of the file is blamed by its number.
  */
+START_TEST(test_dash_hosts)
+{
+	struct conf	c;
+	char		err[512] = "";
+
+	ck_assert_msg(load_text(&c, "[dashboard]\nallowed_hosts = "
+	    "Tasks.Example.COM, 10.0.0.1:8081 [::1]\n", err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(c.ndash_hosts, 3);
+	ck_assert_str_eq(c.dash_hosts[0], "tasks.example.com");
+	ck_assert_str_eq(c.dash_hosts[1], "10.0.0.1:8081");
+	ck_assert_str_eq(c.dash_hosts[2], "[::1]");
+}
+END_TEST
+
 START_TEST(test_dash_users)
 {
 	struct conf	 c;
@@ -1861,6 +1880,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_sample);
 	tcase_add_test(tc, test_tokens);
 	tcase_add_test(tc, test_dash_users);
+	tcase_add_test(tc, test_dash_hosts);
 	tcase_add_test(tc, test_token_valid);
 	tcase_add_test(tc, test_ids);
 	suite_add_tcase(s, tc);

@@ -78,6 +78,26 @@ static const struct {
 	{ "/", "GET", "/../etc/passwd", DASH_NONE, 404, NULL, NULL, 0 },
 	{ "/", "GET", "", DASH_NONE, 404, NULL, NULL, 0 },
 	{ "/", "GET", "*", DASH_NONE, 404, NULL, NULL, 0 },
+	/* Ways around base_path or into other routes: none. */
+	{ "/tasks/", "GET", "/tasks/../api/v1/stats", DASH_NONE, 404, NULL,
+	    NULL, 0 },
+	{ "/tasks/", "GET", "/tasks//api/v1/stats", DASH_NONE, 404, NULL,
+	    NULL, 0 },
+	{ "/tasks/", "GET", "/tasks/%61pi/v1/stats", DASH_NONE, 404, NULL,
+	    NULL, 0 },
+	{ "/tasks/", "GET", "/tasks/api%2Fv1/stats", DASH_NONE, 404, NULL,
+	    NULL, 0 },
+	{ "/tasks/", "GET", "/tasksX/api/v1/stats", DASH_NONE, 404, NULL,
+	    NULL, 0 },
+	{ "/tasks/", "GET", "/TASKS/api/v1/stats", DASH_NONE, 404, NULL,
+	    NULL, 0 },
+	{ "/tasks/", "GET", "http://h/tasks/api/v1/stats", DASH_NONE, 404,
+	    NULL, NULL, 0 },
+	{ "/tasks/", "GET", "/api/v1/stats", DASH_NONE, 404, NULL, NULL, 0 },
+	{ "/tasks/", "GET", "/tasks/api/v1/stats/../../../v2", DASH_API, 0,
+	    NULL, "/v1/stats/../../../v2", 0 },
+	{ "/", "GET", "/api/V1/stats", DASH_NONE, 404, NULL, NULL, 0 },
+	{ "/", "GET", "/api/v1%2Fstats", DASH_NONE, 404, NULL, NULL, 0 },
 };
 
 START_TEST(test_match)
@@ -277,32 +297,49 @@ END_TEST
 static const struct {
 	const char	*in;
 	const char	*want;		/* NULL: nothing to mask */
+	int		 rc;		/* -1 not JSON, else how many */
 } docs[] = {
 	{ "{\"id\":\"t\",\"headers\":{\"Authorization\":\"Bearer x\","
 	    "\"Content-Type\":\"a/b\"},\"body\":\"Cookie\"}",
 	    "{\"id\":\"t\",\"headers\":{\"Authorization\":\"<redacted>\","
-	    "\"Content-Type\":\"a/b\"},\"body\":\"Cookie\"}" },
+	    "\"Content-Type\":\"a/b\"},\"body\":\"Cookie\"}", 1 },
 	{ "{\"tasks\":[{\"headers\":{\"X-My-Token\":\"s\"}},{\"headers\":{}},"
 	    "{\"id\":1}],\"next_page_token\":\"2\"}",
 	    "{\"tasks\":[{\"headers\":{\"X-My-Token\":\"<redacted>\"}},"
-	    "{\"headers\":{}},{\"id\":1}],\"next_page_token\":\"2\"}" },
+	    "{\"headers\":{}},{\"id\":1}],\"next_page_token\":\"2\"}", 1 },
 	{ "{\"task\":{\"headers\":{\"cookie\":[1,2]}}}",
-	    "{\"task\":{\"headers\":{\"cookie\":\"<redacted>\"}}}" },
-	{ "{\"headers\":{\"Content-Type\":\"a/b\"}}", NULL },
-	{ "{\"headers\":\"Authorization\"}", NULL },
-	{ "{\"stats\":{\"pending\":1}}", NULL },
-	{ "[]", NULL },
-	{ "not json", NULL },
-	{ "", NULL },
+	    "{\"task\":{\"headers\":{\"cookie\":\"<redacted>\"}}}", 1 },
+	/* Any case, and as deep as json-c goes. */
+	{ "{\"headers\":{\"AUTHORIZATION\":\"a\",\"x-API-key\":\"b\","
+	    "\"My-SECRET-thing\":\"c\"}}\n",
+	    "{\"headers\":{\"AUTHORIZATION\":\"<redacted>\","
+	    "\"x-API-key\":\"<redacted>\",\"My-SECRET-thing\":"
+	    "\"<redacted>\"}}", 3 },
+	{ "{\"a\":[{\"b\":[{\"c\":[{\"d\":[{\"e\":{\"headers\":"
+	    "{\"Cookie\":\"c\"}}}]}]}]}]}",
+	    "{\"a\":[{\"b\":[{\"c\":[{\"d\":[{\"e\":{\"headers\":"
+	    "{\"Cookie\":\"<redacted>\"}}}]}]}]}]}", 1 },
+	{ "{\"headers\":{\"Content-Type\":\"a/b\"}}", NULL, 0 },
+	{ "{\"headers\":\"Authorization\"}", NULL, 0 },
+	{ "{\"stats\":{\"pending\":1}}", NULL, 0 },
+	{ "[]", NULL, 0 },
+	{ "not json", NULL, -1 },
+	{ "", NULL, -1 },
+	/* Only one whole document is masked: trailing bytes are not JSON. */
+	{ "{\"headers\":{\"Cookie\":\"c\"}} {\"headers\":{\"Cookie\":1}}",
+	    NULL, -1 },
+	{ "{\"headers\":{\"Cookie\":\"c\"}", NULL, -1 },
 };
 
 START_TEST(test_redact)
 {
 	char	*out;
 	size_t	 len = 0;
+	int	 rc;
 
-	out = dashroute_redact(docs[_i].in, strlen(docs[_i].in), globs,
-	    (int)TD_NELEM(globs), &len);
+	rc = dashroute_redact(docs[_i].in, strlen(docs[_i].in), globs,
+	    (int)TD_NELEM(globs), &out, &len);
+	ck_assert_int_eq(rc, docs[_i].rc);
 	if (docs[_i].want == NULL) {
 		ck_assert_msg(out == NULL, "%s -> %s", docs[_i].in, out);
 		return;
@@ -322,11 +359,73 @@ START_TEST(test_redact_keeps_others)
 	char			*out;
 	size_t			 len;
 
-	out = dashroute_redact(in, sizeof(in) - 1, globs, 0, &len);
+	ck_assert_int_eq(dashroute_redact(in, sizeof(in) - 1, globs, 0, &out,
+	    &len), 1);
 	ck_assert_ptr_nonnull(out);
 	ck_assert_str_eq(out, "{\"headers\":{\"Cookie\":\"<redacted>\","
 	    "\"X-Q\":\"a\\\"b\\u0000c\"}}");
 	free(out);
+}
+END_TEST
+
+/* Full at first, then rate a second, never more than burst. */
+START_TEST(test_bucket)
+{
+	struct dash_bucket	b;
+	int			i, n;
+
+	memset(&b, 0, sizeof(b));
+	for (n = 0; dashroute_bucket_take(&b, 1000, 5, 20); n++)
+		ck_assert_int_lt(n, 100);
+	ck_assert_int_eq(n, 20);
+	/* 199 ms: not yet one token; 200 ms: one. */
+	ck_assert_int_eq(dashroute_bucket_take(&b, 1199, 5, 20), 0);
+	ck_assert_int_eq(dashroute_bucket_take(&b, 1200, 5, 20), 1);
+	ck_assert_int_eq(dashroute_bucket_take(&b, 1200, 5, 20), 0);
+	/* An hour idle: burst again, not 18000. */
+	for (n = 0; dashroute_bucket_take(&b, 3601200, 5, 20); n++)
+		ck_assert_int_lt(n, 100);
+	ck_assert_int_eq(n, 20);
+	/* The clock going back does not lock everyone out. */
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(dashroute_bucket_take(&b, 10, 5, 20), 1);
+}
+END_TEST
+
+START_TEST(test_host_ok)
+{
+	static const char	allowed[][TD_DASH_HOST_MAX] = {
+		"tasks.example.com", "10.0.0.1:8081"
+	};
+
+	/* Open: only localhost and IP literals, any port. */
+	ck_assert_int_eq(dashroute_host_ok("127.0.0.1:8081", NULL, 0, 1), 1);
+	ck_assert_int_eq(dashroute_host_ok("localhost", NULL, 0, 1), 1);
+	ck_assert_int_eq(dashroute_host_ok("LocalHost:80", NULL, 0, 1), 1);
+	ck_assert_int_eq(dashroute_host_ok("[::1]:8081", NULL, 0, 1), 1);
+	ck_assert_int_eq(dashroute_host_ok("192.0.2.7", NULL, 0, 1), 1);
+	ck_assert_int_eq(dashroute_host_ok("evil.example:8081", NULL, 0, 1),
+	    0);
+	ck_assert_int_eq(dashroute_host_ok("localhost.evil.example", NULL, 0,
+	    1), 0);
+	ck_assert_int_eq(dashroute_host_ok("127.0.0.1.nip.io", NULL, 0, 1), 0);
+	ck_assert_int_eq(dashroute_host_ok("[::1", NULL, 0, 1), 0);
+	ck_assert_int_eq(dashroute_host_ok("[nope]", NULL, 0, 1), 0);
+	ck_assert_int_eq(dashroute_host_ok("127.0.0.1:80x", NULL, 0, 1), 0);
+	ck_assert_int_eq(dashroute_host_ok(NULL, NULL, 0, 1), 0);
+	ck_assert_int_eq(dashroute_host_ok("", NULL, 0, 1), 0);
+	/* With a login and no list: any host. */
+	ck_assert_int_eq(dashroute_host_ok("evil.example", NULL, 0, 0), 1);
+	ck_assert_int_eq(dashroute_host_ok(NULL, NULL, 0, 0), 1);
+	/* A list: only its entries, by whole Host or by name. */
+	ck_assert_int_eq(dashroute_host_ok("Tasks.Example.com", allowed, 2,
+	    1), 1);
+	ck_assert_int_eq(dashroute_host_ok("tasks.example.com:443", allowed,
+	    2, 0), 1);
+	ck_assert_int_eq(dashroute_host_ok("10.0.0.1:8081", allowed, 2, 1), 1);
+	ck_assert_int_eq(dashroute_host_ok("10.0.0.1:9999", allowed, 2, 1), 0);
+	ck_assert_int_eq(dashroute_host_ok("127.0.0.1", allowed, 2, 1), 0);
+	ck_assert_int_eq(dashroute_host_ok(NULL, allowed, 2, 0), 0);
 }
 END_TEST
 
@@ -349,6 +448,8 @@ main(void)
 	tcase_add_test(tc, test_header_secret_no_globs);
 	tcase_add_loop_test(tc, test_redact, 0, (int)TD_NELEM(docs));
 	tcase_add_test(tc, test_redact_keeps_others);
+	tcase_add_test(tc, test_bucket);
+	tcase_add_test(tc, test_host_ok);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
