@@ -1179,6 +1179,7 @@ def main():
         s_delayed(b, 0)
         s_recovery(b)
         s_fanout(b, 2, 1000)
+        s_fanout(b, 4, 500)
         s_fanout(b, 20, 100)
     except BaseException:
         log(f"failed; logs kept in {b.dir}")
