@@ -58,6 +58,8 @@ static struct api_req *enqueue(struct api *, const struct http_request *,
 		    api_done_fn *, void *);
 static void	on_ping(struct store *, struct redisReply *, void *);
 static void	on_enqueue(struct store *, struct redisReply *, void *);
+static struct api_req *route_v1(struct api *, struct route_match *,
+		    const struct http_request *, api_done_fn *, void *);
 static struct api_req *admin(struct api *, const struct route_match *,
 		    const struct http_request *, api_done_fn *, void *);
 static void	on_admin(void *, int, const char *, const char *, size_t,
@@ -66,8 +68,6 @@ static struct api_req *cloudtasks(struct api *, const struct ct_match *,
 		    const struct http_request *, api_done_fn *, void *);
 static struct api_req *req_new(struct api *, api_done_fn *, void *);
 static void	req_detach(struct api_req *);
-static void	answer_error(api_done_fn *, void *, int, const char *,
-		    const char *);
 static int	reply_is(const struct redisReply *, const char *);
 static int	authorized(const struct conf *, const struct http_request *,
 		    const char **);
@@ -118,28 +118,38 @@ api_handle(struct api *api, const struct http_request *req,
 		    "realm=\"taskdispatcher\"%s\r\n", strcmp(why,
 		    "missing bearer token") == 0 ? "" :
 		    ", error=\"invalid_token\"");
-		answer_error(done, conn, 401, why, allow);
+		api_error(done, conn, 401, why, allow);
 		return NULL;
 	}
 	if (ct_route_match(req->method, req->target != NULL ? req->target :
 	    "", req->targetlen, &cm))
 		return cloudtasks(api, &cm, req, done, conn);
-	switch (m.id) {
-	case ROUTE_HEALTH:
+	if (m.id == ROUTE_HEALTH)
 		return health(api, done, conn);
+	return route_v1(api, &m, req, done, conn);
+}
+
+/* /v1/enqueue, the operator API and /metrics; or no such route. */
+static struct api_req *
+route_v1(struct api *api, struct route_match *m,
+    const struct http_request *req, api_done_fn *done, void *conn)
+{
+	char	allow[128];
+
+	switch (m->id) {
 	case ROUTE_ENQUEUE:
 		return enqueue(api, req, done, conn);
 	case ROUTE_NONE:
 		break;
 	default:
-		return admin(api, &m, req, done, conn);
+		return admin(api, m, req, done, conn);
 	}
-	if (m.status == 405) {
+	if (m->status == 405) {
 		snprintf(allow, sizeof(allow), "Allow: %s\r\n",
-		    m.allow != NULL ? m.allow : "");
-		answer_error(done, conn, 405, "method not allowed", allow);
+		    m->allow != NULL ? m->allow : "");
+		api_error(done, conn, 405, "method not allowed", allow);
 	} else
-		answer_error(done, conn, m.status != 0 ? m.status : 404,
+		api_error(done, conn, m->status != 0 ? m->status : 404,
 		    "no such resource", NULL);
 	return NULL;
 }
@@ -234,7 +244,7 @@ health(struct api *api, api_done_fn *done, void *conn)
 
 	if (store_ping(api->store, on_ping, r) == -1) {
 		free(r);
-		answer_error(done, conn, 503, UNAVAILABLE, NULL);
+		api_error(done, conn, 503, UNAVAILABLE, NULL);
 		return NULL;
 	}
 	api->pending++;
@@ -257,7 +267,7 @@ on_ping(struct store *s, struct redisReply *reply, void *arg)
 	if (reply_is(reply, "PONG"))
 		done(conn, 200, NULL, ok, sizeof(ok) - 1, NULL);
 	else
-		answer_error(done, conn, 503, UNAVAILABLE, NULL);
+		api_error(done, conn, 503, UNAVAILABLE, NULL);
 }
 
 static struct api_req *
@@ -271,7 +281,7 @@ enqueue(struct api *api, const struct http_request *req, api_done_fn *done,
 	memset(&t, 0, sizeof(t));
 	if (task_from_enqueue_json(&t, req->body != NULL ? req->body : "",
 	    req->bodylen, api->conf, err, sizeof(err)) == -1) {
-		answer_error(done, conn, 400, err, NULL);
+		api_error(done, conn, 400, err, NULL);
 		return NULL;
 	}
 	util_task_id(t.id);
@@ -284,7 +294,7 @@ enqueue(struct api *api, const struct http_request *req, api_done_fn *done,
 	if (store_enqueue(api->store, &t, t.created_ms, on_enqueue, r) == -1) {
 		task_free(&t);
 		free(r);
-		answer_error(done, conn, 503, UNAVAILABLE, NULL);
+		api_error(done, conn, 503, UNAVAILABLE, NULL);
 		return NULL;
 	}
 	task_free(&t);
@@ -333,10 +343,10 @@ on_enqueue(struct store *s, struct redisReply *reply, void *arg)
 	    strncmp(reply->str, "NOQUEUE", 7) == 0) {
 		/* An API queue deleted since our table last saw it. */
 		xasprintf(&msg, "queue: unknown queue '%s'", r->queue);
-		answer_error(done, conn, 400, msg, NULL);
+		api_error(done, conn, 400, msg, NULL);
 		free(msg);
 	} else if (done != NULL)
-		answer_error(done, conn, 503, UNAVAILABLE, NULL);
+		api_error(done, conn, 503, UNAVAILABLE, NULL);
 	free(r);
 }
 
@@ -366,8 +376,9 @@ req_detach(struct api_req *r)
 	r->conn = NULL;
 }
 
-static void
-answer_error(api_done_fn *done, void *conn, int code, const char *msg,
+/* An error answer: the JSON body every endpoint shares (route.h). */
+void
+api_error(api_done_fn *done, void *conn, int code, const char *msg,
     const char *extra)
 {
 	char	*body;
@@ -439,28 +450,12 @@ struct api_req *
 api_handle_trusted(struct api *api, const struct http_request *req,
     api_done_fn *done, void *conn)
 {
-	struct route_match	 m;
-	char			 allow[128];
+	struct route_match	m;
 
 	route_match(req->method, req->target, req->targetlen, &m);
-	switch (m.id) {
-	case ROUTE_ENQUEUE:
-		return enqueue(api, req, done, conn);
-	case ROUTE_NONE:
-		break;
-	case ROUTE_HEALTH:
-	case ROUTE_METRICS:
+	if (m.id == ROUTE_HEALTH || m.id == ROUTE_METRICS) {
+		m.id = ROUTE_NONE;
 		m.status = 404;
-		break;
-	default:
-		return admin(api, &m, req, done, conn);
 	}
-	if (m.status == 405) {
-		snprintf(allow, sizeof(allow), "Allow: %s\r\n",
-		    m.allow != NULL ? m.allow : "");
-		answer_error(done, conn, 405, "method not allowed", allow);
-	} else
-		answer_error(done, conn, m.status != 0 ? m.status : 404,
-		    "no such resource", NULL);
-	return NULL;
+	return route_v1(api, &m, req, done, conn);
 }

@@ -50,6 +50,9 @@ struct api_req	*api_handle(struct api *, const struct http_request *,
 		    api_done_fn *done, void *conn);
 /* Forget a pending request: done will not be called.  NULL is ignored. */
 void		 api_cancel(struct api_req *);
+/* Answer code with route.h's JSON error body, now. */
+void		 api_error(api_done_fn *done, void *conn, int code,
+		    const char *msg, const char *extra);
 /* Requests waiting for the store and not cancelled. */
 int		 api_pending(const struct api *);
 /*

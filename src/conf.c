@@ -214,6 +214,7 @@ static int	 conf_token_line(struct conf *, const char *, size_t, char *,
 static int	 conf_secret_file(struct conf_ctx *, int, const char *,
 		    const char *, const char *, conf_line_fn *);
 static int	 conf_token_file(struct conf_ctx *);
+static int	 dump_hidden(FILE *, const char *, int, const char *);
 static int	 conf_ids(struct conf_ctx *);
 static int	 conf_bool(int *, const char *, char *, size_t);
 static int	 conf_dash_base(struct conf *, const char *, char *, size_t);
@@ -1632,6 +1633,21 @@ conf_dump(const struct conf *conf, FILE *fp)
 	}
 }
 
+/*
+ * A list of secrets given inline (tokens, users) as a comment with their
+ * number: the dump reads back as a config without them.  0 when there
+ * are none to hide.
+ */
+static int
+dump_hidden(FILE *fp, const char *name, int n, const char *what)
+{
+	if (n == 0)
+		return 0;
+	fprintf(fp, ";%s = (%d %s%s, not shown)\n", name, n, what,
+	    n == 1 ? "" : "s");
+	return 1;
+}
+
 static void
 dump_key(const struct conf *conf, const struct conf_key *k, const void *base,
     FILE *fp)
@@ -1677,13 +1693,9 @@ dump_key(const struct conf *conf, const struct conf_key *k, const void *base,
 		util_strlcpy(buf, conf->redis_prefix, sizeof(buf));
 		break;
 	case KIND_TOKENS:
-		/* A comment: the dump reads back as a config without them. */
-		if (conf->napi_tokens_inline > 0) {
-			fprintf(fp, ";%s = (%d token%s, not shown)\n", k->name,
-			    conf->napi_tokens_inline,
-			    conf->napi_tokens_inline == 1 ? "" : "s");
+		if (dump_hidden(fp, k->name, conf->napi_tokens_inline,
+		    "token"))
 			return;
-		}
 		buf[0] = '\0';
 		break;
 	case KIND_TOKEN_FILE:
@@ -1716,12 +1728,9 @@ dump_key(const struct conf *conf, const struct conf_key *k, const void *base,
 		break;
 	case KIND_DASH_USERS:
 		/* Hashes can be cracked offline: like tokens, not shown. */
-		if (conf->ndash_users_inline > 0) {
-			fprintf(fp, ";%s = (%d user%s, not shown)\n", k->name,
-			    conf->ndash_users_inline,
-			    conf->ndash_users_inline == 1 ? "" : "s");
+		if (dump_hidden(fp, k->name, conf->ndash_users_inline,
+		    "user"))
 			return;
-		}
 		buf[0] = '\0';
 		break;
 	case KIND_DASH_USERS_FILE:

@@ -111,8 +111,6 @@ static void	on_api(void *, int, const char *, const char *, size_t,
 		    const char *);
 static void	answer_json(api_done_fn *, void *, int, json_object *,
 		    const char *);
-static void	answer_error(api_done_fn *, void *, int, const char *,
-		    const char *);
 static void	peer_name(int, char *, size_t);
 static uint64_t	now_s(void);
 
@@ -148,7 +146,7 @@ dash_handle(struct dash *d, const struct http_request *req, int fd,
 	if (!dashroute_host_ok(http_header_get(req, "Host"),
 	    d->conf->dash_hosts, d->conf->ndash_hosts,
 	    !auth_required(d->conf))) {
-		answer_error(done, conn, 403, "this dashboard does not answer "
+		api_error(done, conn, 403, "this dashboard does not answer "
 		    "to that host name: list it in [dashboard] allowed_hosts",
 		    NULL);
 		return NULL;
@@ -157,7 +155,7 @@ dash_handle(struct dash *d, const struct http_request *req, int fd,
 	    req->target : "", req->targetlen, &m);
 	if (m.status == 405) {
 		snprintf(allow, sizeof(allow), "Allow: %s\r\n", m.allow);
-		answer_error(done, conn, 405, "method not allowed", allow);
+		api_error(done, conn, 405, "method not allowed", allow);
 		return NULL;
 	}
 	switch (m.id) {
@@ -179,7 +177,7 @@ dash_handle(struct dash *d, const struct http_request *req, int fd,
 	case DASH_API:
 		return forward(d, &m, req, done, conn);
 	case DASH_NONE:
-		answer_error(done, conn, 404, "no such resource", NULL);
+		api_error(done, conn, 404, "no such resource", NULL);
 		break;
 	}
 	return NULL;
@@ -313,7 +311,7 @@ asset(struct dash *d, const struct dash_match *m,
 		if (strcmp(dash_assets[i].name, m->name) == 0)
 			a = &dash_assets[i];
 	if (a == NULL) {
-		answer_error(done, conn, 404, "no such resource", NULL);
+		api_error(done, conn, 404, "no such resource", NULL);
 		return;
 	}
 	html = strncmp(a->ctype, "text/html", 9) == 0;
@@ -389,19 +387,19 @@ login(struct dash *d, const struct http_request *req, int fd,
 	 * application/json without a CORS preflight, which we never answer.
 	 */
 	if (!is_json(req)) {
-		answer_error(done, conn, 400, "Content-Type: want "
+		api_error(done, conn, 400, "Content-Type: want "
 		    "application/json", NULL);
 		return;
 	}
 	if (req->bodylen > LOGIN_BODY_MAX) {
-		answer_error(done, conn, 413, "body: too large for a login",
+		api_error(done, conn, 413, "body: too large for a login",
 		    NULL);
 		return;
 	}
 	body = req->body != NULL ? json_tokener_parse(req->body) : NULL;
 	if (body == NULL || !json_object_is_type(body, json_type_object)) {
 		json_object_put(body);
-		answer_error(done, conn, 400, "body: want {\"user\":..., "
+		api_error(done, conn, 400, "body: want {\"user\":..., "
 		    "\"password\":...} or {\"token\":...}", NULL);
 		return;
 	}
@@ -428,7 +426,7 @@ login(struct dash *d, const struct http_request *req, int fd,
 			    "peer=%s", peer);
 			d->limit_logged = util_mono_ms();
 		}
-		answer_error(done, conn, 429, "too many logins; try again "
+		api_error(done, conn, 429, "too many logins; try again "
 		    "in a moment", "Retry-After: 1\r\n");
 		return;
 	}
@@ -437,13 +435,13 @@ login(struct dash *d, const struct http_request *req, int fd,
 		peer_name(fd, peer, sizeof(peer));
 		log_warnx("dashboard: login failed user=%s peer=%s", user,
 		    peer);
-		answer_error(done, conn, 401, BAD_LOGIN, NULL);
+		api_error(done, conn, 401, BAD_LOGIN, NULL);
 		return;
 	}
 	json_object_put(body);
 	if (dashroute_session_make(session_key, user, now_s() + ttl, cred,
 	    tok, sizeof(tok)) == -1) {
-		answer_error(done, conn, 500, "cannot make a session", NULL);
+		api_error(done, conn, 500, "cannot make a session", NULL);
 		return;
 	}
 	log_info("dashboard: login user=%s", user);
@@ -561,7 +559,7 @@ logout(struct dash *d, const struct http_request *req, api_done_fn *done,
 
 	/* As any other POST under api/: no page elsewhere may log us out. */
 	if (!csrf_ok(req)) {
-		answer_error(done, conn, 403, CSRF_MISSING, NULL);
+		api_error(done, conn, 403, CSRF_MISSING, NULL);
 		return;
 	}
 	snprintf(extra, sizeof(extra), "Set-Cookie: %s=; Path=%s; HttpOnly; "
@@ -606,18 +604,18 @@ forward(struct dash *d, struct dash_match *m, const struct http_request *req,
 
 	if (a == AUTH_FAIL) {
 		free(m->target);
-		answer_error(done, conn, 401, "log in first", NULL);
+		api_error(done, conn, 401, "log in first", NULL);
 		return NULL;
 	}
 	if (mut && d->conf->dash_read_only) {
 		free(m->target);
-		answer_error(done, conn, 403, "the dashboard is read-only",
+		api_error(done, conn, 403, "the dashboard is read-only",
 		    NULL);
 		return NULL;
 	}
 	if (mut && a != AUTH_BEARER && !csrf_ok(req)) {
 		free(m->target);
-		answer_error(done, conn, 403, CSRF_MISSING, NULL);
+		api_error(done, conn, 403, CSRF_MISSING, NULL);
 		return NULL;
 	}
 	/* The api copies what it keeps: a shallow copy will do. */
@@ -669,7 +667,7 @@ on_api(void *arg, int status, const char *ctype, const char *body,
 	if (rc == -1 && memmem(body, len, "headers", 7) != NULL) {
 		log_warnx("dashboard: an api answer is not JSON; not sent "
 		    "status=%d", status);
-		answer_error(done, conn, 500, "cannot mask the answer", NULL);
+		api_error(done, conn, 500, "cannot mask the answer", NULL);
 		return;
 	}
 	/*
@@ -695,18 +693,6 @@ answer_json(api_done_fn *done, void *conn, int status, json_object *o,
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	done(conn, status, NULL, s, len, extra);
 	json_object_put(o);
-}
-
-static void
-answer_error(api_done_fn *done, void *conn, int code, const char *msg,
-    const char *extra)
-{
-	char	*body;
-	size_t	 len;
-
-	body = route_error_json(code, msg, &len);
-	done(conn, code, NULL, body, len, extra);
-	free(body);
 }
 
 /* "203.0.113.5:51234", "[::1]:5000", or "?" */
