@@ -932,17 +932,20 @@ store_lease(struct store *s, const char *queue, const char *id, uint64_t now,
 }
 
 int
-store_extend(struct store *s, const char *queue, const char *id,
-    const char *token, uint64_t lease_until, store_cb *cb, void *arg)
+store_extend(struct store *s, const char *queue, const struct store_lease *l,
+    int n, uint64_t lease_until, store_cb *cb, void *arg)
 {
 	struct args	a = { 0 };
+	int		i;
 
 	args_key(&a, s, queue, "lease", NULL);
-	args_key(&a, s, queue, "t", id);
-	args_str(&a, id);
-	args_str(&a, token);
+	args_base(&a, s, queue);
 	args_u64(&a, lease_until);
-	return submit(s, SCRIPT_EXTEND, 2, &a, cb, arg);
+	for (i = 0; i < n; i++) {
+		args_str(&a, l[i].id);
+		args_str(&a, l[i].token);
+	}
+	return submit(s, SCRIPT_EXTEND, 1, &a, cb, arg);
 }
 
 int

@@ -131,9 +131,18 @@ int	store_blmove(struct store *, const char *queue, double timeout_s,
 int	store_lease(struct store *, const char *queue, const char *id,
 	    uint64_t now, uint64_t lease_until, const char *token, int n,
 	    store_cb *, void *);
-/* Reply: 1 extended, 0 the lease is no longer ours. */
-int	store_extend(struct store *, const char *queue, const char *id,
-	    const char *token, uint64_t lease_until, store_cb *, void *);
+/*
+ * Leases of n running tasks of one queue, in one script: each moves to
+ * lease_until if it is still held under its token.  Reply: an array of n
+ * integers, 1 extended, 0 the lease is no longer ours.
+ */
+struct store_lease {
+	const char	*id;
+	const char	*token;
+};
+int	store_extend(struct store *, const char *queue,
+	    const struct store_lease *, int n, uint64_t lease_until,
+	    store_cb *, void *);
 /*
  * Results of one queue, n of them in one script.  ack: 2xx, active ->
  * done.  retry: failures, active -> retry at next_at, or -> dead when

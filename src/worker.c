@@ -67,6 +67,7 @@
 #define DUE_TRIES	3	/* at most this often */
 #define CLAIM_MAX	128	/* tasks one claim asks for at most */
 #define OUT_BATCH_MAX	128	/* results one script call records */
+#define EXT_BATCH_MAX	256	/* leases one script call extends */
 /* Cloud Tasks' retryConfig defaults, for fields a conf hash lacks. */
 #define CT_MAX_ATTEMPTS		100
 #define CT_MIN_BACKOFF_MS	100
@@ -168,14 +169,23 @@ struct slot {
 	uint64_t		 deadline;	/* lease end, monotonic */
 	uint64_t		 extend_timer;
 	uint64_t		 expire_timer;
+	uint64_t		 extended;	/* extend sent, monotonic */
 	int			 extending;	/* extend in flight */
 };
 
-/* What an extend reply must be matched against. */
-struct extend_ctx {
-	struct slot	*s;
-	uint64_t	 seq;
+/*
+ * Leases of one queue extended in one script call, and what each answer
+ * must be matched against: the slot may have moved on to another task.
+ */
+struct xbatch {
+	struct worker	*w;
 	uint64_t	 sent;		/* monotonic */
+	char		 queue[TD_NAME_MAX];
+	int		 n;
+	struct {
+		struct slot	*s;
+		uint64_t	 seq;
+	}		 e[EXT_BATCH_MAX];
 };
 
 struct worker {
@@ -278,7 +288,11 @@ static void	slot_abandon(struct slot *, const char *);
 static void	on_done(struct dispatch_req *,
 		    const struct dispatch_result *, void *);
 static void	on_extend_timer(struct evloop *, void *);
+static void	extend_queue(struct worker *, const char *);
+static int	xbatch_send(struct xbatch *);
 static void	on_extend(struct store *, struct redisReply *, void *);
+static void	extend_answer(struct worker *, struct slot *, uint64_t,
+		    const struct redisReply *);
 static void	on_expire(struct evloop *, void *);
 static uint64_t	lease_margin(const struct conf *);
 static void	slot_claim_fields(struct slot *, const struct redisReply *,
@@ -1202,6 +1216,7 @@ slot_start(struct worker *w, const struct redisReply *r,
 		s->timeout_ms = cq != NULL ? cq->dispatch.timeout_ms :
 		    w->conf->dispatch.timeout_ms;
 	s->deadline = sent + w->conf->lease_ms - lease_margin(w->conf);
+	s->extended = sent;
 	s->extend_timer = evloop_timer_add(w->ev,
 	    TD_MAX(w->conf->lease_ms / 3, 1), on_extend_timer, s);
 	s->expire_timer = evloop_timer_add(w->ev,
@@ -1348,59 +1363,137 @@ on_done(struct dispatch_req *req, const struct dispatch_result *res,
 	turn_end(w);
 }
 
+/*
+ * A lease is due for extension (lease / 3 after the last).  Extend it
+ * together with every other lease of its queue that is at least half way
+ * there: each lease is then extended every lease / 6 to lease / 3, and a
+ * worker with hundreds in flight makes at most about two calls per queue
+ * and period instead of one per task.
+ */
 static void
 on_extend_timer(struct evloop *ev, void *arg)
 {
-	struct slot		*s = arg;
-	struct worker		*w = s->w;
-	struct extend_ctx	*c;
+	struct slot	*s = arg;
+	struct worker	*w = s->w;
 
 	s->extend_timer = evloop_timer_add(ev, TD_MAX(w->conf->lease_ms / 3, 1),
 	    on_extend_timer, s);
-	if (s->extending || !store_is_up(w->store))
-		return;
-	c = xcalloc(1, sizeof(*c));
-	c->s = s;
-	c->seq = s->seq;
-	c->sent = util_mono_ms();
-	if (store_extend(w->store, s->task.queue, s->task.id, s->token,
-	    util_wall_ms() + w->conf->lease_ms, on_extend, c) == -1) {
-		free(c);
-		return;
+	extend_queue(w, s->task.queue);
+}
+
+static void
+extend_queue(struct worker *w, const char *queue)
+{
+	struct xbatch	*b = NULL;
+	struct slot	*s;
+	uint64_t	 now = util_mono_ms();
+	uint64_t	 period = TD_MAX(w->conf->lease_ms / 3, 1);
+	int		 i;
+
+	if (!store_is_up(w->store))
+		return;	/* on_expire acts if Redis stays away */
+	for (i = 0; i < w->nslots; i++) {
+		s = &w->slots[i];
+		if (!s->used || s->extending ||
+		    now - s->extended < period / 2 ||
+		    strcmp(s->task.queue, queue) != 0)
+			continue;
+		if (b == NULL) {
+			b = xcalloc(1, sizeof(*b));
+			b->w = w;
+			b->sent = now;
+			util_strlcpy(b->queue, queue, sizeof(b->queue));
+		}
+		b->e[b->n].s = s;
+		b->e[b->n].seq = s->seq;
+		if (++b->n == EXT_BATCH_MAX) {
+			if (xbatch_send(b) == -1)
+				return;
+			b = NULL;
+		}
 	}
-	s->extending = 1;
+	if (b != NULL)
+		(void)xbatch_send(b);
+}
+
+/* Send b (freed on failure); its slots wait a period for the next. */
+static int
+xbatch_send(struct xbatch *b)
+{
+	struct store_lease	 l[EXT_BATCH_MAX];
+	struct worker		*w = b->w;
+	struct slot		*s;
+	int			 i;
+
+	for (i = 0; i < b->n; i++) {
+		l[i].id = b->e[i].s->task.id;
+		l[i].token = b->e[i].s->token;
+	}
+	if (store_extend(w->store, b->queue, l, b->n,
+	    util_wall_ms() + w->conf->lease_ms, on_extend, b) == -1) {
+		free(b);
+		return -1;
+	}
+	for (i = 0; i < b->n; i++) {
+		s = b->e[i].s;
+		s->extending = 1;
+		s->extended = b->sent;
+		evloop_timer_del(w->ev, s->extend_timer);
+		s->extend_timer = evloop_timer_add(w->ev,
+		    TD_MAX(w->conf->lease_ms / 3, 1), on_extend_timer, s);
+	}
+	return 0;
 }
 
 static void
 on_extend(struct store *st, struct redisReply *r, void *arg)
 {
-	struct extend_ctx	*c = arg;
-	struct slot		*s = c->s;
-	struct worker		*w = s->w;
-	uint64_t		 sent = c->sent, now;
+	struct xbatch		*b = arg;
+	struct worker		*w = b->w;
+	const redisReply	*e;
+	int			 i;
 
 	(void)st;
-	if (w->closing || !s->used || s->seq != c->seq) {
-		free(c);
+	if (w->closing) {
+		free(b);
 		return;
 	}
-	free(c);
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		log_warnx("extend: %s queue=%s tasks=%d", r->str, b->queue,
+		    b->n);
+	for (i = 0; i < b->n; i++) {
+		e = r != NULL && r->type == REDIS_REPLY_ARRAY &&
+		    (size_t)i < r->elements ? r->element[i] : NULL;
+		/* A slot abandoned by an answer before this one has a new
+		 * seq by now, or none: the check covers it. */
+		if (b->e[i].s->used && b->e[i].s->seq == b->e[i].seq)
+			extend_answer(w, b->e[i].s, b->sent, e);
+	}
+	free(b);
+}
+
+/*
+ * One task's answer.  e NULL: no answer (the link dropped, an error
+ * reply): keep running; on_expire acts if no extension comes in time.
+ */
+static void
+extend_answer(struct worker *w, struct slot *s, uint64_t sent,
+    const redisReply *e)
+{
+	uint64_t	now;
+
 	s->extending = 0;
-	if (r == NULL)
-		return;	/* on_expire acts if Redis stays away */
-	if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
-		s->deadline = sent + w->conf->lease_ms - lease_margin(w->conf);
-		now = util_mono_ms();
-		evloop_timer_del(w->ev, s->expire_timer);
-		s->expire_timer = evloop_timer_add(w->ev,
-		    s->deadline > now ? s->deadline - now : 0, on_expire, s);
-	} else if (r->type == REDIS_REPLY_INTEGER)
+	if (e == NULL || e->type != REDIS_REPLY_INTEGER)
+		return;
+	if (e->integer != 1) {
 		slot_abandon(s, "lease lost");
-	else
-		log_warnx("extend: unexpected reply%s%s task=%s queue=%s",
-		    r->type == REDIS_REPLY_ERROR ? ": " : "",
-		    r->type == REDIS_REPLY_ERROR ? r->str : "", s->task.id,
-		    s->task.queue);
+		return;
+	}
+	s->deadline = sent + w->conf->lease_ms - lease_margin(w->conf);
+	now = util_mono_ms();
+	evloop_timer_del(w->ev, s->expire_timer);
+	s->expire_timer = evloop_timer_add(w->ev,
+	    s->deadline > now ? s->deadline - now : 0, on_expire, s);
 }
 
 static void

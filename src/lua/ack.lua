@@ -24,7 +24,13 @@ for i = 3, #ARGV - 3, 4 do
 	if token == '' or h.token ~= token then
 		res[#res + 1] = 0
 	else
-		redis.call('LREM', KEYS[1], 0, id)
+		-- An ID is in active at most once (it only comes from
+		-- pending, which never holds an active ID) and claims push
+		-- to the left, so the tasks that end are mostly near the
+		-- right end: LREM -1 scans from there and stops at the
+		-- match, where a count of 0 reads the whole list, every
+		-- task in flight, for each ack.
+		redis.call('LREM', KEYS[1], -1, id)
 		local set = {'state', 'done', 'token', '', 'last_status',
 		    ARGV[i + 2], 'last_error', '', 'last_dur', ARGV[i + 3],
 		    'finished', now}

@@ -27,7 +27,8 @@ for i = 4, #ARGV - 5, 6 do
 	if token == '' or h.token ~= token then
 		res[#res + 1] = 0
 	else
-		redis.call('LREM', KEYS[1], 0, id)
+		-- From the right, and only the one: see ack.lua.
+		redis.call('LREM', KEYS[1], -1, id)
 		local set = {'token', '', 'last_status', ARGV[i + 3],
 		    'last_error', ARGV[i + 4], 'last_dur', ARGV[i + 5]}
 		if tonumber(next_at) > 0 then

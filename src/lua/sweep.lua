@@ -51,7 +51,10 @@ for _, id in ipairs(ids) do
 	local removed = redis.call('LREM', KEYS[1], 0, id)
 	local key = ARGV[1] .. id
 	local state = redis.call('HGET', key, 'state')
-	if state and (removed > 0 or state == 'active') then
+	-- A finished task is left alone even if a stray copy of its ID was
+	-- in active (ack and retry remove one copy, from the right).
+	if state and state ~= 'done' and state ~= 'dead' and
+	    (removed > 0 or state == 'active') then
 		expired = expired + 1
 		redis.call('HSET', key, 'token', '', 'last_error',
 		    'lease expired')

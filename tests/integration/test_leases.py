@@ -8,6 +8,11 @@ import time
 from tdlib import tkey, wait_for, wait_state, where
 
 
+def pause(d, queue, action="pause"):
+    resp = d.request("POST", f"/v1/queues/{queue}:{action}", b"")
+    assert resp.status == 200, resp
+
+
 def test_killed_worker_task_redelivered(start_daemon, target, r):
     d = start_daemon({"workers.count": 1, "workers.lease": "2s"})
     target.plan_hang("/job", gate="job")
@@ -70,3 +75,53 @@ def test_two_daemons_no_overlap(start_daemon, target, r):
         reqs = target.requests(f"/t/{i}")
         assert len(reqs) == 2, (i, reqs)
     assert overlaps() == []
+
+
+def evalsha_calls(r):
+    for line in r.execute("INFO", "commandstats").decode().splitlines():
+        if line.startswith("cmdstat_evalsha:"):
+            return int(line.split("calls=", 1)[1].split(",", 1)[0])
+    return 0
+
+
+def test_extensions_batched_per_queue(start_daemon, target, r):
+    """Many tasks in flight: one worker extends the leases of a queue in
+    one script call, not one per task, and each task whose lease it lost
+    (deleted from under it, or re-tokened) is stopped alone."""
+    n = 60
+    d = start_daemon({"workers.count": 1, "workers.concurrency": n,
+                      "workers.lease": "3s", "dispatch.timeout": "60s"})
+    pause(d, "default")
+    ids = []
+    for i in range(n):
+        target.plan_hang(f"/x{i}", gate="x")
+        ids.append(d.enqueue(target.url(f"/x{i}")).json["task_id"])
+    pause(d, "default", "resume")
+    target.wait_count(n, timeout=30)
+    lease = tkey("default", "lease")
+    wait_for(lambda: r.execute("ZCARD", lease) == n, 10,
+             msg="every task leased")
+    r.execute("CONFIG", "RESETSTAT")
+    first = {tid: r.zscore(lease, tid) for tid in ids}
+    # A round: every lease moved on.  Per task that is n calls; batched
+    # per queue it is a few (claims of a few batches, the scheduler's own
+    # calls meanwhile).
+    wait_for(lambda: all((r.zscore(lease, t) or 0) > first[t]
+                         for t in ids), 10, msg="every lease extended")
+    calls = evalsha_calls(r)
+    assert calls <= n // 6, f"{calls} script calls for {n} extensions"
+    # Lose two leases: one to another token, one with its task deleted.
+    # Only those two are abandoned at the next round; the rest run on.
+    lost = ids[:2]
+    r.execute("HSET", tkey("default", "t:" + lost[0]), "token", "other")
+    r.execute("DEL", tkey("default", "t:" + lost[1]))
+    wait_for(lambda: d.log().count("lease lost") >= 2, 10,
+             msg="both lost leases noticed")
+    assert d.log().count("lease lost") == 2, d.log_tail()
+    for tid in lost:
+        assert f"task={tid}" in "".join(
+            ln for ln in d.log().splitlines() if "lease lost" in ln)
+    target.release("x")
+    for tid in ids[2:]:
+        wait_state(r, "default", tid, "done", timeout=30)
+    assert r.execute("ZCARD", tkey("default", "done")) == n - 2
