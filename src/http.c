@@ -42,7 +42,6 @@ static int	fail(struct http_parser *, int, const char *);
 static int	trailer_bytes(struct http_parser *, size_t);
 static void	grow_append(char **, size_t *, const char *, size_t);
 static void	request_clear(struct http_request *);
-static size_t	decimal(char *, unsigned long long);
 
 void
 http_parser_init(struct http_parser *p, size_t max_header, size_t max_body)
@@ -216,7 +215,7 @@ http_response(struct http_buf *b, int status, const char *ctype,
 
 	/* Appends, not printf: this is every request's answer. */
 	http_buf_append(b, "HTTP/1.1 ", 9);
-	http_buf_append(b, num, decimal(num, (unsigned long long)
+	http_buf_append(b, num, util_decimal(num, (unsigned long long)
 	    (status > 0 ? status : 0)));
 	http_buf_append(b, " ", 1);
 	http_buf_append(b, reason, strlen(reason));
@@ -227,7 +226,7 @@ http_response(struct http_buf *b, int status, const char *ctype,
 		http_buf_append(b, "\r\n", 2);
 	}
 	http_buf_append(b, "Content-Length: ", 16);
-	http_buf_append(b, num, decimal(num, bodylen));
+	http_buf_append(b, num, util_decimal(num, bodylen));
 	if (keep_alive)
 		http_buf_append(b, "\r\nConnection: keep-alive\r\n", 26);
 	else
@@ -237,22 +236,6 @@ http_response(struct http_buf *b, int status, const char *ctype,
 	http_buf_append(b, "\r\n", 2);
 	if (body != NULL)
 		http_buf_append(b, body, bodylen);
-}
-
-/* v in decimal at buf (at least 21 bytes), no NUL; returns the length. */
-static size_t
-decimal(char *buf, unsigned long long v)
-{
-	char	tmp[24];
-	size_t	n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	return n;
 }
 
 /*

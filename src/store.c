@@ -162,7 +162,6 @@ static void	on_conn_timeout(struct evloop *, void *);
 static void	on_retry_timer(struct evloop *, void *);
 static int	send_argv(redisAsyncContext *, struct req *, int,
 		    const char **, const size_t *);
-static size_t	resp_decimal(char *, size_t);
 static void	on_reply(redisAsyncContext *, void *, void *);
 static void	on_sub(redisAsyncContext *, void *, void *);
 static void	sub_send(struct store *);
@@ -655,11 +654,11 @@ send_argv(redisAsyncContext *ac, struct req *q, int argc,
 	if (need > sizeof(sbuf))
 		buf = xmalloc(need);
 	buf[0] = '*';
-	n = 1 + resp_decimal(buf + 1, (size_t)argc);
+	n = 1 + util_decimal(buf + 1, (size_t)argc);
 	for (i = 0; i < argc; i++) {
 		memcpy(buf + n, "\r\n$", 3);
 		n += 3;
-		n += resp_decimal(buf + n, len[i]);
+		n += util_decimal(buf + n, len[i]);
 		memcpy(buf + n, "\r\n", 2);
 		n += 2;
 		memcpy(buf + n, argv[i], len[i]);
@@ -672,22 +671,6 @@ send_argv(redisAsyncContext *ac, struct req *q, int argc,
 	if (buf != sbuf)
 		free(buf);
 	return rc;
-}
-
-/* v in decimal at buf, no NUL; returns the length (at most 20). */
-static size_t
-resp_decimal(char *buf, size_t v)
-{
-	char	tmp[24];
-	size_t	n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	return n;
 }
 
 static void

@@ -267,3 +267,19 @@ util_title_set(const char *fmt, ...)
 	if (n < title_len)
 		memset(title_base + n, '\0', title_len - n + 1);
 }
+
+/* Without printf: the response head and every Redis command use it. */
+size_t
+util_decimal(char *buf, unsigned long long v)
+{
+	char	tmp[24];
+	size_t	n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}

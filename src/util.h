@@ -55,6 +55,8 @@ const char *util_echo(char *buf, size_t len, size_t max, const char *s,
 	    size_t n);
 
 /* Process titles (ps): call init once from main with argc/argv. */
+/* v in decimal at buf (room for 20 bytes), no NUL; returns its length. */
+size_t	util_decimal(char *buf, unsigned long long v);
 void	util_title_init(int, char **);
 void	util_title_set(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
