@@ -431,6 +431,21 @@ function stamp() {
 }
 
 /* An error banner above the page's content (kept data is still shown). */
+// An action of a page, then the page loaded again whatever the action's
+// fate: its error is a toast, a failed reload is the page's error.
+async function actThenLoad(fn, load) {
+	try {
+		await fn();
+	} catch (e) {
+		fail(e);
+	}
+	try {
+		await load();
+	} catch (e) {
+		pageError(e);
+	}
+}
+
 function pageError(e) {
 	const view = T('view');
 	let el = T('page-error', view);
@@ -975,17 +990,8 @@ async function pageQueue(r, ctx) {
 		renderList();
 	}
 
-	async function act(fn) {
-		try {
-			await fn();
-		} catch (e) {
-			fail(e);
-		}
-		try {
-			await load();
-		} catch (e) {
-			pageError(e);
-		}
+	function act(fn) {
+		return actThenLoad(fn, load);
 	}
 
 	function pauseResume(pause) {
@@ -1122,17 +1128,8 @@ async function pageTask(r, ctx) {
 			swap(body, taskView(t));
 	}
 
-	async function act(fn) {
-		try {
-			await fn();
-		} catch (e) {
-			fail(e);
-		}
-		try {
-			await load();
-		} catch (e) {
-			pageError(e);
-		}
+	function act(fn) {
+		return actThenLoad(fn, load);
 	}
 
 	function taskView(t) {
