@@ -23,7 +23,7 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 /* How deep dashroute.c looks for a "headers" object (its REDACT_DEPTH). */
-#define REDACT_DEPTH	8
+#define REDACT_DEPTH	JSON_TOKENER_DEFAULT_DEPTH
 
 static const char globs[][TD_DASH_GLOB_MAX] = {
 	"x-api-key", "*token*", "*secret*"
@@ -84,8 +84,8 @@ session_check(const char *rest)
 }
 
 /*
- * Every "headers" object below o, as deep as the masking goes (a task
- * list is 3 levels down): no secret left in it.  A headers object's
+ * Every "headers" object below o, as deep as the masking goes (as deep
+ * as json-c parses): no secret left in it.  A headers object's
  * values are header values, not documents: nothing below them is looked
  * at, by the masking or here.
  */
@@ -127,9 +127,12 @@ redact_check(const char *rest, size_t len)
 	json_object	*o;
 	char		*out;
 	size_t		 outlen;
+	int		 n;
 
-	if ((out = dashroute_redact(rest, len, globs, nglobs, &outlen)) ==
-	    NULL)
+	n = dashroute_redact(rest, len, globs, nglobs, &out, &outlen);
+	if ((n <= 0) != (out == NULL))
+		abort();
+	if (out == NULL)
 		return;
 	if (strlen(out) != outlen || (o = json_tokener_parse(out)) == NULL)
 		abort();
