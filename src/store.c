@@ -666,6 +666,12 @@ send_argv(redisAsyncContext *ac, struct req *q, int argc,
 	}
 	memcpy(buf + n, "\r\n", 2);
 	n += 2;
+	/*
+	 * hiredis looks for the command's name with strchr(), which reads
+	 * to a NUL: there is room for one (need counts 32 bytes an argument
+	 * for at most 25 of framing).
+	 */
+	buf[n] = '\0';
 	rc = redisAsyncFormattedCommand(ac, on_reply, q, buf, n) == REDIS_OK ?
 	    0 : -1;
 	if (buf != sbuf)
