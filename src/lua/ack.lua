@@ -36,11 +36,7 @@ for i = 3, #ARGV - 3, 4 do
 		    'finished', now}
 		finish_fields(set, h, now, status, '', dur)
 		redis.call('HSET', key, unpack(set))
-		local ms = tonumber(h.tomb)
-		if ms and ms > 0 then
-			redis.call('SET', tomb_key(ARGV[1], id), '1', 'PX',
-			    string.format('%.0f', ms))
-		end
+		bury_ms(tomb_key(ARGV[1], id), h.tomb)
 		zrem[#zrem + 1] = id
 		zadd[#zadd + 1] = now
 		zadd[#zadd + 1] = id

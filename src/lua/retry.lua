@@ -45,11 +45,7 @@ for i = 4, #ARGV - 5, 6 do
 			set[#set + 1] = 'finished'
 			set[#set + 1] = now
 			redis.call('ZADD', KEYS[4], now, id)
-			local ms = tonumber(h.tomb)
-			if ms and ms > 0 then
-				redis.call('SET', tomb_key(ARGV[1], id), '1',
-				    'PX', string.format('%.0f', ms))
-			end
+			bury_ms(tomb_key(ARGV[1], id), h.tomb)
 			tally(t, 'dead', 1)
 		end
 		finish_fields(set, h, now, status, ARGV[i + 4], dur)

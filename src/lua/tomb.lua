@@ -12,10 +12,16 @@ local function tomb_key(base, id)
 	return string.sub(base, 1, -3) .. 'tomb:' .. id
 end
 
--- Before the task at key ends or goes: set its tombstone tkey, if named.
-local function bury(key, tkey)
-	local ms = tonumber(redis.call('HGET', key, 'tomb'))
+-- Set the tombstone tkey of a task whose tomb field is ms, if named; for
+-- scripts that have read the field already.
+local function bury_ms(tkey, ms)
+	ms = tonumber(ms)
 	if ms and ms > 0 then
 		redis.call('SET', tkey, '1', 'PX', string.format('%.0f', ms))
 	end
+end
+
+-- Before the task at key ends or goes: set its tombstone tkey, if named.
+local function bury(key, tkey)
+	bury_ms(tkey, redis.call('HGET', key, 'tomb'))
 end
