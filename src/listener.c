@@ -130,7 +130,6 @@ static void	accept_pause(struct listener *);
 static void	accept_resume(struct listener *);
 static void	conn_new(struct listener *, int, int);
 static int	dash_max(const struct listener *);
-static struct conn *conn_oldest_idle_dash(struct listener *);
 static void	on_conn(struct evloop *, int, int, void *);
 static int	conn_read(struct conn *);
 static int	conn_drain(struct conn *);
@@ -144,7 +143,7 @@ static int	conn_linger(struct conn *);
 static void	conn_update(struct conn *);
 static uint64_t	conn_deadline(const struct conn *);
 static int	conn_idle(const struct conn *);
-static struct conn *conn_oldest_idle(struct listener *);
+static struct conn *conn_oldest_idle(struct listener *, int);
 static void	on_conn_timer(struct evloop *, void *);
 static void	conn_close(struct conn *);
 static void	log_request(const struct conn *, int);
@@ -173,11 +172,13 @@ listener_main(struct proc_env *env)
 	l.socks[1].fd = env->dash_fd;
 	l.ctl_fd = env->ctl_fd;
 	l.ev = evloop_new();
-	if (l.socks[0].fd < 0 || fd_nonblock(l.socks[0].fd) == -1 ||
-	    (l.socks[1].fd >= 0 && fd_nonblock(l.socks[1].fd) == -1)) {
-		log_warn("listening socket fd=%d", l.socks[0].fd);
-		return TD_EXIT_SOFTWARE;
-	}
+	/* The API's socket must be there; the dashboard's may not be. */
+	for (i = 0; i < 2; i++)
+		if ((i == 0 || l.socks[i].fd >= 0) && (l.socks[i].fd < 0 ||
+		    fd_nonblock(l.socks[i].fd) == -1)) {
+			log_warn("listening socket fd=%d", l.socks[i].fd);
+			return TD_EXIT_SOFTWARE;
+		}
 	l.sig_fd = ctl_watch(l.ev, l.ctl_fd, quit, &l);
 	l.store = store_new(l.ev, l.conf, "listener", on_store_state, &l);
 	/* The api reads the table live: it needs no word of a change. */
@@ -240,7 +241,7 @@ on_accept(struct evloop *ev, int fd, int events, void *arg)
 	while (l->accepting) {
 		victim = NULL;
 		if (l->nconns >= l->conf->max_connections &&
-		    (victim = conn_oldest_idle(l)) == NULL) {
+		    (victim = conn_oldest_idle(l, 0)) == NULL) {
 			/* Under steady overload this repeats: once a minute. */
 			if (l->full_logged == 0 || evloop_now(l->ev) -
 			    l->full_logged >= FULL_LOG_MS) {
@@ -260,7 +261,7 @@ on_accept(struct evloop *ev, int fd, int events, void *arg)
 		 * would wake us again and again.
 		 */
 		if (cfd >= 0 && ls->dash && l->ndash >= dash_max(l) &&
-		    (victim = conn_oldest_idle_dash(l)) == NULL) {
+		    (victim = conn_oldest_idle(l, 1)) == NULL) {
 			log_debug("dashboard connections at %d; refusing fd=%d",
 			    l->ndash, cfd);
 			close(cfd);
@@ -302,19 +303,6 @@ dash_max(const struct listener *l)
 	return TD_MAX(1, l->conf->max_connections / 4);
 }
 
-/* The idle dashboard connection least recently active, or NULL. */
-static struct conn *
-conn_oldest_idle_dash(struct listener *l)
-{
-	struct conn	*c, *oldest = NULL;
-
-	LIST_FOREACH(c, &l->conns, entry)
-		if (c->dash && conn_idle(c) && !c->closing && (oldest ==
-		    NULL || c->active_ms < oldest->active_ms))
-			oldest = c;
-	return oldest;
-}
-
 static void
 on_accept_timer(struct evloop *ev, void *arg)
 {
@@ -345,7 +333,7 @@ accept_resume(struct listener *l)
 
 	if (!l->ready || l->accepting || l->quitting || l->socks[0].fd == -1 ||
 	    l->accept_timer != 0 || (l->nconns >= l->conf->max_connections &&
-	    conn_oldest_idle(l) == NULL))
+	    conn_oldest_idle(l, 0) == NULL))
 		return;
 	for (i = 0; i < 2; i++) {
 		if (l->socks[i].fd == -1)
@@ -694,15 +682,16 @@ conn_idle(const struct conn *c)
 	    !http_parser_started(&c->parser) && c->inlen == 0;
 }
 
-/* The idle connection least recently active, or NULL. */
+/* The idle connection (of the dashboard, with dash_only) least recently
+ * active, or NULL. */
 static struct conn *
-conn_oldest_idle(struct listener *l)
+conn_oldest_idle(struct listener *l, int dash_only)
 {
 	struct conn	*c, *oldest = NULL;
 
 	LIST_FOREACH(c, &l->conns, entry)
-		if (conn_idle(c) && !c->closing && (oldest == NULL ||
-		    c->active_ms < oldest->active_ms))
+		if ((c->dash || !dash_only) && conn_idle(c) && !c->closing &&
+		    (oldest == NULL || c->active_ms < oldest->active_ms))
 			oldest = c;
 	return oldest;
 }
