@@ -389,46 +389,67 @@ api_error(api_done_fn *done, void *conn, int code, const char *msg,
 	free(body);
 }
 
-/*
- * Does req carry one of the configured tokens?  Constant time in what
- * the client sent: the token is copied into a zeroed buffer of the
- * tokens' size and compared in full with every configured token (they
- * are zero-padded too), so neither its length, nor where it first
- * differs, nor which token it matched shows in the time taken.
- */
+/* Does req carry one of the configured tokens (api_token_find)? */
 static int
 authorized(const struct conf *conf, const struct http_request *req,
     const char **why)
 {
-	const char	*h, *p;
-	unsigned char	 given[TD_TOKEN_MAX], diff;
-	size_t		 n, i;
-	int		 t, ok = 0, junk;
+	const char	*tok;
+	size_t		 len;
 
 	if (conf->napi_tokens == 0)
 		return 1;
 	*why = "missing bearer token";
+	if (!api_bearer(req, &tok, &len))
+		return 0;
+	*why = "invalid bearer token";
+	return api_token_find(conf, tok, len) >= 0;
+}
+
+int
+api_bearer(const struct http_request *req, const char **tok, size_t *len)
+{
+	const char	*h;
+
 	if ((h = http_header_get(req, "Authorization")) == NULL)
 		return 0;
 	h += strspn(h, " \t");
 	if (strncasecmp(h, "Bearer", 6) != 0 || (h[6] != ' ' && h[6] != '\t'))
 		return 0;
-	*why = "invalid bearer token";
-	p = h + 6 + strspn(h + 6, " \t");
-	n = strcspn(p, " \t");
-	junk = n == 0 || p[n + strspn(p + n, " \t")] != '\0';
+	h += 6 + strspn(h + 6, " \t");
+	*tok = h;
+	*len = strcspn(h, " \t");
+	if (h[*len + strspn(h + *len, " \t")] != '\0')
+		*len = 0;
+	return 1;
+}
+
+/*
+ * Constant time in what the client sent: the token is copied into a
+ * zeroed buffer of the tokens' size and compared in full with every
+ * configured token (they are zero-padded too), so neither its length,
+ * nor where it first differs, nor which token it matched shows in the
+ * time taken.
+ */
+int
+api_token_find(const struct conf *conf, const char *tok, size_t len)
+{
+	unsigned char	given[TD_TOKEN_MAX], diff;
+	size_t		i;
+	int		t, found = -1;
+
 	memset(given, 0, sizeof(given));
 	/* Too long to be a token: still compared, never equal. */
-	memcpy(given, p, TD_MIN(n, sizeof(given) - 1));
+	memcpy(given, tok, TD_MIN(len, sizeof(given) - 1));
 	for (t = 0; t < conf->napi_tokens; t++) {
-		diff = n >= sizeof(given) || junk;
+		diff = len == 0 || len >= sizeof(given);
 		for (i = 0; i < sizeof(given); i++)
 			diff |= given[i] ^
 			    (unsigned char)conf->api_tokens[t][i];
-		ok |= diff == 0;
+		found = diff == 0 ? t : found;
 	}
 	explicit_bzero(given, sizeof(given));
-	return ok;
+	return found;
 }
 
 /* A status reply that says exactly want ("OK", "PONG"). */

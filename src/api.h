@@ -53,6 +53,15 @@ void		 api_cancel(struct api_req *);
 /* Answer code with route.h's JSON error body, now. */
 void		 api_error(api_done_fn *done, void *conn, int code,
 		    const char *msg, const char *extra);
+/*
+ * "Authorization: Bearer <t>": *tok and *len, or 0 when there is none.
+ * Anything after the token makes it a wrong one (*len 0).
+ */
+int		 api_bearer(const struct http_request *, const char **tok,
+		    size_t *len);
+/* Which of the API tokens tok (len bytes) is, in constant time; or -1. */
+int		 api_token_find(const struct conf *, const char *tok,
+		    size_t len);
 /* Requests waiting for the store and not cancelled. */
 int		 api_pending(const struct api *);
 /*

@@ -88,8 +88,6 @@ static unsigned char	session_key[DASH_KEY_LEN];
 static int	auth_required(const struct conf *);
 static enum auth who(struct dash *, const struct http_request *, char *,
 		    size_t);
-static int	token_match(const struct conf *, const char *, size_t);
-static int	bearer(const struct http_request *, const char **, size_t *);
 static void	asset(struct dash *, const struct dash_match *,
 		    const struct http_request *, api_done_fn *, void *);
 static void	redirect(struct dash *, api_done_fn *, void *);
@@ -218,8 +216,8 @@ who(struct dash *d, const struct http_request *req, char *user,
 	user[0] = '\0';
 	if (!auth_required(conf))
 		return AUTH_OPEN;
-	if (bearer(req, &tok, &toklen)) {
-		if (!token_match(conf, tok, toklen))
+	if (api_bearer(req, &tok, &toklen)) {
+		if (api_token_find(conf, tok, toklen) < 0)
 			return AUTH_FAIL;
 		util_strlcpy(user, "token", userlen);
 		return AUTH_BEARER;
@@ -247,48 +245,6 @@ who(struct dash *d, const struct http_request *req, char *user,
 	if (!ok)
 		user[0] = '\0';
 	return ok ? AUTH_COOKIE : AUTH_FAIL;
-}
-
-/*
- * "Authorization: Bearer <t>": *tok and *len, or 0 when there is none.
- * Anything after the token makes it a wrong one (*len 0), as in api.c.
- */
-static int
-bearer(const struct http_request *req, const char **tok, size_t *len)
-{
-	const char	*h;
-
-	if ((h = http_header_get(req, "Authorization")) == NULL)
-		return 0;
-	h += strspn(h, " \t");
-	if (strncasecmp(h, "Bearer", 6) != 0 || (h[6] != ' ' && h[6] != '\t'))
-		return 0;
-	h += 6 + strspn(h + 6, " \t");
-	*tok = h;
-	*len = strcspn(h, " \t");
-	if (h[*len + strspn(h + *len, " \t")] != '\0')
-		*len = 0;
-	return 1;
-}
-
-/*
- * Is the len bytes at tok one of the API tokens?  As api.c does it: the
- * candidate is zero-padded to the tokens' size and compared in full with
- * every one, so the time taken tells neither length nor match.
- */
-static int
-token_match(const struct conf *conf, const char *tok, size_t len)
-{
-	unsigned char	given[TD_TOKEN_MAX];
-	int		t, ok = 0;
-
-	memset(given, 0, sizeof(given));
-	memcpy(given, tok, TD_MIN(len, sizeof(given) - 1));
-	for (t = 0; t < conf->napi_tokens; t++)
-		ok |= CRYPTO_memcmp(given, conf->api_tokens[t],
-		    sizeof(given)) == 0;
-	explicit_bzero(given, sizeof(given));
-	return ok && len > 0 && len < sizeof(given);
 }
 
 /*
@@ -469,7 +425,6 @@ login_check(const struct conf *conf, json_object *body, char *user,
 {
 	json_object	*ju, *jp, *jt;
 	const char	*name, *pw, *hash;
-	unsigned char	 given[TD_TOKEN_MAX];
 	size_t		 i, n;
 	int		 t, found = 0, ok;
 
@@ -479,16 +434,9 @@ login_check(const struct conf *conf, json_object *body, char *user,
 		util_strlcpy(user, "token", userlen);
 		pw = json_object_get_string(jt);
 		n = strlen(pw);
-		/* As token_match(), keeping which one matched. */
-		memset(given, 0, sizeof(given));
-		memcpy(given, pw, TD_MIN(n, sizeof(given) - 1));
-		for (t = 0; t < conf->napi_tokens; t++)
-			if (CRYPTO_memcmp(given, conf->api_tokens[t],
-			    sizeof(given)) == 0 && n > 0 &&
-			    n < sizeof(given))
-				*cred = conf->api_tokens[t];
-		explicit_bzero(given, sizeof(given));
-		return *cred != NULL;
+		if ((t = api_token_find(conf, pw, n)) >= 0)
+			*cred = conf->api_tokens[t];
+		return t >= 0;
 	}
 	if (!json_object_object_get_ex(body, "user", &ju) ||
 	    !json_object_object_get_ex(body, "password", &jp) ||
