@@ -118,6 +118,12 @@ dash_key_init(void)
 	util_random(session_key, sizeof(session_key));
 }
 
+void
+dash_key_forget(void)
+{
+	explicit_bzero(session_key, sizeof(session_key));
+}
+
 struct dash *
 dash_new(const struct conf *conf, struct api *api)
 {

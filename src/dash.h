@@ -35,6 +35,11 @@ extern const size_t		dash_nassets;
  * reload keeps everyone logged in and a new master logs everyone out.
  */
 void		 dash_key_init(void);
+/*
+ * Forget it: workers and the scheduler never check a session, so a
+ * compromised one of them should not be able to mint cookies.
+ */
+void		 dash_key_forget(void);
 
 /* conf and api must outlive the dash. */
 struct dash	*dash_new(const struct conf *, struct api *);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "dash.h"
 #include "dispatch.h"
 #include "log.h"
 #include "proc.h"
@@ -75,8 +76,10 @@ proc_spawn(struct proc_env *env, int *ctl_fd)
 
 	close(fds[0]);
 	env->ctl_fd = fds[1];
-	if (env->role != ROLE_LISTENER)
+	if (env->role != ROLE_LISTENER) {
 		env->listen_fd = env->dash_fd = -1;
+		dash_key_forget();
+	}
 	child_init(env, master);
 	exit(role_main(env));
 }

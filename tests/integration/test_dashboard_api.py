@@ -827,3 +827,43 @@ def test_open_dashboard_answers_only_to_local_names(start_daemon):
         "Host": "tasks.example.com"}).status == 200)
     assert dreq(port, "GET", "/api/session",
                 headers={"Host": f"127.0.0.1:{port}"}).status == 403
+
+
+def session_key_bytes(binary, pid):
+    """The 32 bytes of dash.c's session_key in process pid, read through
+    /proc/pid/mem at the symbol's offset from where the binary is mapped."""
+    nm = subprocess.run(["nm", binary], capture_output=True, text=True,
+                        check=True).stdout
+    off = next(int(line.split()[0], 16) for line in nm.splitlines()
+               if line.endswith(" session_key"))
+    exe = os.path.realpath(binary)
+    with open(f"/proc/{pid}/maps") as f:
+        for line in f:
+            fields = line.split()
+            if fields[-1] == exe and int(fields[2], 16) == 0:
+                base = int(fields[0].split("-")[0], 16)
+                break
+        else:
+            raise AssertionError(f"{exe} not mapped in {pid}")
+    with open(f"/proc/{pid}/mem", "rb") as f:
+        f.seek(base + off)
+        return f.read(32)
+
+
+@pytest.mark.skipif(os.environ.get("TD_VALGRIND") == "1",
+                    reason="under valgrind the process image is valgrind's")
+def test_only_the_listener_and_master_keep_the_session_key(start_daemon,
+                                                            binary):
+    d, port = start_dash(start_daemon, {
+        "workers.count": 2,
+        "dashboard.users": "ops:" + crypt_hash(PASSWORD)})
+    kids = d.wait_children(2)
+    login(port, user="ops", password=PASSWORD)
+    master = session_key_bytes(binary, d.proc.pid)
+    assert master != bytes(32)
+    for c in kids:
+        key = session_key_bytes(binary, c.pid)
+        if c.role == "listener":
+            assert key == master
+        else:
+            assert key == bytes(32), (c.role, c.index)
