@@ -395,7 +395,7 @@ login(struct dash *d, const struct http_request *req, int fd,
 	if (!login_check(conf, body, user, sizeof(user), &cred)) {
 		json_object_put(body);
 		peer_name(fd, peer, sizeof(peer));
-		log_warnx("dashboard: login failed user=%s peer=%s", user,
+		log_notice("dashboard: login failed user=%s peer=%s", user,
 		    peer);
 		api_error(done, conn, 401, BAD_LOGIN, NULL);
 		return;

@@ -162,6 +162,17 @@ log_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Normal but worth an operator's eye: a failed login, say. */
+void
+log_notice(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LEVEL_NOTICE, fmt, ap, NULL);
+	va_end(ap);
+}
+
 void
 log_info(const char *fmt, ...)
 {
